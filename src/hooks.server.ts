@@ -1,0 +1,59 @@
+import type { Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { getDatabase } from '$lib/server/db/index.ts';
+import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
+import { clearSessionCookie, isSameOriginRequest, setSessionCookie } from '$lib/server/http.ts';
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Refuses cross-site state-changing requests (form posts and JSON alike) before anything runs. */
+const originCheck: Handle = async ({ event, resolve }) => {
+	if (UNSAFE_METHODS.has(event.request.method) && !isSameOriginRequest(event)) {
+		const accept = event.request.headers.get('accept') ?? '';
+		const message = 'Cross-site requests are refused. Reload the page and try again.';
+		return accept.includes('application/json')
+			? new Response(JSON.stringify({ message }), { status: 403, headers: { 'content-type': 'application/json' } })
+			: new Response(message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	}
+	return resolve(event);
+};
+
+/** Reads the session cookie into locals; re-sets the cookie when the session's expiry slid forward. */
+const authentication: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.session = null;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const { db } = await getDatabase();
+		const result = await validateSessionToken(db, token);
+		if (result) {
+			event.locals.user = result.user;
+			event.locals.session = result.session;
+			// sliding renewal: validateSessionToken just extended the session, so the cookie follows
+			if (result.session.expiresAt > Date.now() + SESSION_LIFETIME - 60_000) setSessionCookie(event, token, result.session.expiresAt);
+		} else {
+			clearSessionCookie(event);
+		}
+	}
+	return resolve(event);
+};
+
+/** Pages that carry a token in their URL: never leak it in a Referer, never cache them. */
+function isTokenPage(pathname: string): boolean {
+	return pathname.startsWith('/signin/link') || pathname.startsWith('/invite/');
+}
+
+/** Defence-in-depth headers; the Content-Security-Policy itself comes from kit.csp in svelte.config.js. */
+const securityHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	const h = response.headers;
+	h.set('X-Frame-Options', 'DENY');
+	h.set('X-Content-Type-Options', 'nosniff');
+	h.set('Referrer-Policy', isTokenPage(event.url.pathname) ? 'no-referrer' : 'strict-origin-when-cross-origin');
+	if (isTokenPage(event.url.pathname) || event.locals.user) h.set('Cache-Control', 'no-store');
+	h.set('Cross-Origin-Opener-Policy', 'same-origin');
+	h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+	return response;
+};
+
+export const handle = sequence(originCheck, authentication, securityHeaders);

@@ -1,0 +1,83 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { desc } from 'drizzle-orm';
+import type { Db } from '../db/index.ts';
+import { mailOutbox } from '../db/schema.ts';
+import { readConfig, type Config } from '../config.ts';
+
+// One way out for every email. With SMTP_URL: sent by SMTP and recorded as 'sent' or 'failed'.
+// Without it: kept in the local outbox (listed at /dev/mail) and logged, so links work on a fresh machine.
+
+export interface MailMessage {
+	to: string;
+	subject: string;
+	text: string;
+	html?: string;
+	headers?: Record<string, string>;
+}
+
+export type MailStatus = 'outbox' | 'sent' | 'failed';
+export interface MailResult {
+	id: number;
+	status: MailStatus;
+	error?: string;
+}
+
+const transports = new Map<string, Transporter>();
+function getTransport(smtpUrl: string): Transporter {
+	let t = transports.get(smtpUrl);
+	if (!t) {
+		t = nodemailer.createTransport(smtpUrl);
+		transports.set(smtpUrl, t);
+	}
+	return t;
+}
+
+/** The first http(s) link in a text, for the one-line log. */
+export function findFirstLink(text: string): string | null {
+	return text.match(/https?:\/\/[^\s<>"')]+/)?.[0] ?? null;
+}
+
+/** Sends (or, without SMTP, stores) one message; never throws for a delivery failure, it records it. */
+export async function sendMail(db: Db, message: MailMessage, config: Pick<Config, 'smtpUrl' | 'mailFrom'> = readConfig()): Promise<MailResult> {
+	const base = {
+		to: message.to,
+		subject: message.subject,
+		text: message.text,
+		html: message.html ?? null,
+		headers: message.headers ? JSON.stringify(message.headers) : null,
+		createdAt: Date.now()
+	};
+	if (!config.smtpUrl) {
+		const [row] = await db.insert(mailOutbox).values({ ...base, status: 'outbox' }).returning({ id: mailOutbox.id });
+		const link = findFirstLink(message.text);
+		console.log(`[mail] to=${message.to} subject=${JSON.stringify(message.subject)}${link ? ` link=${link}` : ''}`);
+		return { id: row.id, status: 'outbox' };
+	}
+	try {
+		await getTransport(config.smtpUrl).sendMail({
+			from: config.mailFrom,
+			to: message.to,
+			subject: message.subject,
+			text: message.text,
+			html: message.html,
+			headers: message.headers
+		});
+		const [row] = await db.insert(mailOutbox).values({ ...base, status: 'sent' }).returning({ id: mailOutbox.id });
+		return { id: row.id, status: 'sent' };
+	} catch (err) {
+		const error = err instanceof Error ? err.message : String(err);
+		console.error(`[mail] failed to=${message.to} subject=${JSON.stringify(message.subject)}: ${error}`);
+		const [row] = await db.insert(mailOutbox).values({ ...base, status: 'failed', error }).returning({ id: mailOutbox.id });
+		return { id: row.id, status: 'failed', error };
+	}
+}
+
+/** The outbox, newest first (the /dev/mail page). */
+export async function listOutbox(db: Db, limit = 100) {
+	return db.select().from(mailOutbox).orderBy(desc(mailOutbox.id)).limit(limit);
+}
+
+/** Whether the development outbox page may be shown. */
+export function isOutboxPageEnabled(config: Pick<Config, 'smtpUrl' | 'production'> = readConfig()): boolean {
+	return !config.smtpUrl && !config.production;
+}

@@ -1,0 +1,77 @@
+// Fixed-window rate limits keyed by string (an IP, an email address). Pure apart from the clock,
+// which is injectable so tests can move time.
+
+export interface RateLimitRule {
+	/** How many hits a key may make per window. */
+	limit: number;
+	windowMs: number;
+}
+
+export interface RateLimiter {
+	/** Counts one hit for `key`; false when the key is over its limit for this window (the hit is refused). */
+	take(key: string): boolean;
+	/** Forgets a key (e.g. after a successful sign-in). */
+	reset(key: string): void;
+	/** Number of keys currently tracked (tests, and to bound memory). */
+	readonly size: number;
+}
+
+/** A fixed-window limiter: at most `limit` hits per key in each window of `windowMs`. */
+export function createRateLimiter(rule: RateLimitRule, now: () => number = Date.now): RateLimiter {
+	const windows = new Map<string, { start: number; count: number }>();
+	let lastSweep = now();
+
+	function sweep(t: number) {
+		// expired windows are dropped at most once per window, so memory stays bounded by recent keys
+		if (t - lastSweep < rule.windowMs) return;
+		lastSweep = t;
+		for (const [key, w] of windows) if (t - w.start >= rule.windowMs) windows.delete(key);
+	}
+
+	return {
+		take(key) {
+			const t = now();
+			sweep(t);
+			const w = windows.get(key);
+			if (!w || t - w.start >= rule.windowMs) {
+				windows.set(key, { start: t, count: 1 });
+				return rule.limit >= 1;
+			}
+			if (w.count >= rule.limit) return false;
+			w.count++;
+			return true;
+		},
+		reset(key) {
+			windows.delete(key);
+		},
+		get size() {
+			return windows.size;
+		}
+	};
+}
+
+const MINUTE = 60_000;
+
+/** The limits Parley applies; one limiter per rule, shared by every request in this process. */
+export const RateLimits = {
+	signInPerIp: { limit: 30, windowMs: 15 * MINUTE },
+	signInPerEmail: { limit: 5, windowMs: 15 * MINUTE },
+	signUpPerIp: { limit: 10, windowMs: 60 * MINUTE },
+	mailPerIp: { limit: 10, windowMs: 15 * MINUTE },
+	mailPerRecipient: { limit: 3, windowMs: 15 * MINUTE }
+} as const satisfies Record<string, RateLimitRule>;
+export type RateLimits = typeof RateLimits;
+
+type Limiters = { [K in keyof RateLimits]: RateLimiter };
+
+/** The process-wide limiters for `RateLimits`. */
+export function getLimiters(): Limiters {
+	const g = globalThis as { __parleyLimiters?: Limiters };
+	g.__parleyLimiters ??= Object.fromEntries(
+		Object.entries(RateLimits).map(([name, rule]) => [name, createRateLimiter(rule)])
+	) as Limiters;
+	return g.__parleyLimiters;
+}
+
+/** The message every rate-limited action answers with (status 429). */
+export const TOO_MANY = 'Too many attempts. Wait a few minutes and try again.';

@@ -1,0 +1,20 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { getDatabase } from '$lib/server/db/index.ts';
+import { switchOrganization } from '$lib/server/orgs.ts';
+
+export const load: PageServerLoad = () => redirect(303, '/');
+
+export const actions: Actions = {
+	default: async ({ request, locals }) => {
+		if (!locals.user || !locals.session) redirect(303, '/signin');
+		const orgId = (await request.formData()).get('orgId');
+		if (typeof orgId !== 'string' || orgId.length > 100) return fail(400, { message: 'Choose an organization.' });
+		const { db } = await getDatabase();
+		// only organizations the user belongs to; one answer whether or not the id exists
+		if (!(await switchOrganization(db, locals.session.id, locals.user.id, orgId))) {
+			return fail(400, { message: 'You are not a member of that organization.' });
+		}
+		redirect(303, '/');
+	}
+};

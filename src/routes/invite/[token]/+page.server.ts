@@ -1,0 +1,65 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { getDatabase } from '$lib/server/db/index.ts';
+import { acceptMemberInvitation, InvitationMessages, readInvitation } from '$lib/server/invitations.ts';
+import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
+import { switchOrganization } from '$lib/server/orgs.ts';
+import { setSessionCookie } from '$lib/server/http.ts';
+import { parseName, parseNewPassword, parseToken } from '$lib/server/validation.ts';
+import { clientIp, takeAll } from '$lib/server/actions.ts';
+import { TOO_MANY } from '$lib/server/rate-limit.ts';
+import { invalidateSession } from '$lib/server/auth/session.ts';
+
+// GET shows what the invitation is and consumes nothing; the POSTs accept it.
+export const load: PageServerLoad = async ({ params }) => {
+	const token = parseToken(params.token);
+	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
+	const { db } = await getDatabase();
+	const view = await readInvitation(db, token.value);
+	if (view.status !== 'valid') return { invitation: null, message: InvitationMessages[view.status] };
+	return {
+		invitation: { orgName: view.orgName!, email: view.email!, role: view.role!, inviterName: view.inviterName ?? null },
+		message: null
+	};
+};
+
+export const actions: Actions = {
+	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
+	accept: async ({ params, request, locals }) => {
+		if (!locals.user || !locals.session) return fail(400, { message: 'Sign in first, then accept the invitation.' });
+		const token = parseToken(params.token);
+		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
+		const confirm = (await request.formData()).get('confirmDifferentEmail') === 'yes';
+		const { db } = await getDatabase();
+		const result = await acceptMemberInvitation(db, token.value, locals.user, { confirmDifferentEmail: confirm });
+		if (!result.ok) return fail(result.status, { message: result.message });
+		await switchOrganization(db, locals.session.id, locals.user.id, result.orgId);
+		redirect(303, '/');
+	},
+	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
+	signup: async (event) => {
+		const { params, request, locals } = event;
+		const token = parseToken(params.token);
+		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
+		const form = await request.formData();
+		const echo = { name: String(form.get('name') ?? '').slice(0, 200) };
+		const name = parseName(form.get('name'));
+		if (!name.ok) return fail(400, { ...echo, message: name.message });
+		const password = parseNewPassword(form.get('password'));
+		if (!password.ok) return fail(400, { ...echo, message: password.message });
+		if (!takeAll([['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, message: TOO_MANY });
+
+		const { db } = await getDatabase();
+		const view = await readInvitation(db, token.value);
+		if (view.status !== 'valid') return fail(400, { ...echo, message: InvitationMessages[view.status] });
+		const created = await createUser(db, { name: name.value, email: view.email!, password: password.value, verified: true });
+		if (!created.ok) return fail(400, { ...echo, message: AccountMessages.emailTaken });
+		const accepted = await acceptMemberInvitation(db, token.value, created.user);
+		if (!accepted.ok) return fail(accepted.status, { ...echo, message: accepted.message });
+		// a visitor who was signed in as someone else leaves that session behind on this browser
+		if (locals.session) await invalidateSession(db, locals.session.id);
+		const { token: sessionToken, session } = await startSession(db, created.user.id, accepted.orgId);
+		setSessionCookie(event, sessionToken, session.expiresAt);
+		redirect(303, '/');
+	}
+};

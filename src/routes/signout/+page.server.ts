@@ -1,0 +1,28 @@
+import { redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { getDatabase } from '$lib/server/db/index.ts';
+import { invalidateSession, invalidateUserSessions } from '$lib/server/auth/session.ts';
+import { clearSessionCookie } from '$lib/server/http.ts';
+
+export const load: PageServerLoad = () => redirect(303, '/');
+
+export const actions: Actions = {
+	/** Ends this session. */
+	default: async (event) => {
+		if (event.locals.session) {
+			const { db } = await getDatabase();
+			await invalidateSession(db, event.locals.session.id);
+		}
+		clearSessionCookie(event);
+		redirect(303, '/signin');
+	},
+	/** Ends every session of this user, on every device. */
+	everywhere: async (event) => {
+		if (event.locals.user) {
+			const { db } = await getDatabase();
+			await invalidateUserSessions(db, event.locals.user.id);
+		}
+		clearSessionCookie(event);
+		redirect(303, '/signin?signedOut=everywhere');
+	}
+};
