@@ -273,7 +273,8 @@ export class SyncProvider extends Emitter<SyncEvents> {
 
 	/** Resolves when every store operation asked for so far has finished (tests, orderly shutdown). */
 	async flush(): Promise<void> {
-		await Promise.all([...this.#queues.values()]);
+		// operations may queue more (loading queues the writes made meanwhile): wait until none are left
+		while (this.#queues.size > 0) await Promise.all([...this.#queues.values()]);
 	}
 
 	/**
@@ -298,7 +299,8 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		const s = this.#socket;
 		this.#socket = null;
 		if (s) {
-			s.onopen = s.onmessage = s.onclose = s.onerror = null;
+			s.onopen = s.onmessage = s.onclose = null;
+			s.onerror = () => {}; // `ws` reports closing a connecting socket as an error
 			s.close(1000, 'Client closed');
 		}
 		this.#online = false;
