@@ -8,7 +8,7 @@ export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
 	/** Ends this session. */
-	default: async (event) => {
+	current: async (event) => {
 		if (event.locals.session) {
 			const { db } = await getDatabase();
 			await invalidateSession(db, event.locals.session.id);

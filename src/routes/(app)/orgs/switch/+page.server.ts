@@ -1,9 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions } from './$types';
 import { getDatabase } from '$lib/server/db/index.ts';
 import { switchOrganization } from '$lib/server/orgs.ts';
 
-export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
 	default: async ({ request, locals }) => {
