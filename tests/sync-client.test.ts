@@ -182,6 +182,30 @@ describe('sync provider with a real relay', () => {
 		expect(await serverTexts(chat)).toEqual(['accepted', 'after the reset']);
 	});
 
+	it('keeps the valid changes made after a refused one in the same offline session', async () => {
+		const { alice, bob, chat } = await team();
+		const network = createNetwork();
+		const a = connectProvider(alice.cookie, createMemoryStore(), network);
+		const b = connectProvider(bob.cookie);
+		a.open(chat);
+		b.open(chat);
+		await until(() => a.status.online && b.status.online, 'both are online');
+		network.down = true;
+		a.disconnect();
+		await until(() => !a.status.online, 'alice is offline');
+		messages(a, chat).set(`${bob.id}:forged`, chatMessage(bob.id, 'forged', 'forged'));
+		messages(a, chat).set(`${alice.id}:later`, chatMessage(alice.id, 'later', 'written after the forged one'));
+		await a.flush();
+		expect(a.status.pending).toBe(2);
+
+		network.down = false;
+		await until(() => a.status.refused.length === 1 && a.status.pending === 0, 'the forged write is refused and the rest acknowledged', 10_000);
+		await until(() => texts(b, chat).includes('written after the forged one'), 'bob sees the valid change');
+		expect(a.status.refused[0].records.map((r) => r.key)).toEqual([`${bob.id}:forged`]);
+		expect(texts(a, chat)).toEqual(['written after the forged one']);
+		expect(await serverTexts(chat)).toEqual(['written after the forged one']);
+	});
+
 	it('carries presence both ways, stamped with the sender by the relay', async () => {
 		const { alice, bob, chat } = await team();
 		const a = connectProvider(alice.cookie);

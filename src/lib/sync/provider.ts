@@ -137,6 +137,26 @@ export function readUpdateRecords(update: Uint8Array): RefusedRecord[] {
 	}
 }
 
+function clientsOf(update: Uint8Array): Set<number> {
+	try {
+		return new Set(Y.decodeUpdate(update).structs.map((s) => s.id.client));
+	} catch {
+		return new Set();
+	}
+}
+
+/** The JSON records an update sets and does not itself delete again. */
+function readLiveRecords(update: Uint8Array): Array<{ root: string; key: string; value: unknown }> {
+	const { structs, ds } = Y.decodeUpdate(update);
+	const out: Array<{ root: string; key: string; value: unknown }> = [];
+	for (const s of structs) {
+		if (!(s instanceof Y.Item) || !(s.content instanceof Y.ContentAny)) continue;
+		if (typeof s.parent !== 'string' || s.parentSub === null || Y.isDeleted(ds, s.id)) continue;
+		out.push({ root: s.parent, key: s.parentSub, value: s.content.arr[s.content.arr.length - 1] });
+	}
+	return out;
+}
+
 function toBytes(data: unknown): Uint8Array | null {
 	if (data instanceof ArrayBuffer) return new Uint8Array(data);
 	if (data instanceof Uint8Array) return data;
@@ -477,6 +497,31 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		this.emit('refused', change);
 	}
 
+	/**
+	 * Removes a refused pending write, reports it, and rebuilds the document without it. Later pending
+	 * writes by the same Yjs client continue its clocks, so the relay would refuse them too (clock gap):
+	 * their records are carried over into the rebuilt document as new writes instead of being lost.
+	 */
+	#refuse(d: OpenDoc, index: number, reason: ReasonCode, message: string): void {
+		const [w] = d.pending.splice(index, 1);
+		this.#enqueue(d.name, () => this.#store.dropPending(d.name, w.writeId));
+		this.#recordRefused(d.name, w.writeId, w.update, reason, message);
+		const clients = clientsOf(w.update);
+		const dependents = d.pending.slice(index).filter((p) => [...clientsOf(p.update)].some((c) => clients.has(c)));
+		if (dependents.length) {
+			d.pending = d.pending.filter((p) => !dependents.includes(p));
+			for (const p of dependents) this.#enqueue(d.name, () => this.#store.dropPending(d.name, p.writeId));
+		}
+		this.#rebuild(d);
+		if (dependents.length) {
+			const records = readLiveRecords(Y.mergeUpdates(dependents.map((p) => p.update)));
+			// no origin: these become ordinary local writes of the new document
+			d.ydoc.transact(() => {
+				for (const r of records) d.ydoc.getMap(r.root).set(r.key, r.value);
+			});
+		}
+	}
+
 	#revoke(name: string): void {
 		const d = this.#docs.get(name);
 		if (d) {
@@ -551,16 +596,14 @@ export class SyncProvider extends Emitter<SyncEvents> {
 					break;
 				}
 				const i = d.pending.findIndex((w) => w.writeId === f.writeId);
-				if (i < 0) break;
-				if (RETRYABLE.has(f.reason)) {
+				if (i < 0) break; // superseded (carried over after an earlier refusal) or already settled
+				// a clock gap behind an earlier unsettled write of ours is that write's doing: wait for it
+				if (RETRYABLE.has(f.reason) || (f.reason === ReasonCode.ClockGap && i > 0)) {
 					d.sent.delete(f.writeId);
 					this.#scheduleRetry();
 					break;
 				}
-				const [w] = d.pending.splice(i, 1);
-				this.#enqueue(f.doc, () => this.#store.dropPending(f.doc, f.writeId));
-				this.#recordRefused(f.doc, f.writeId, w.update, f.reason, f.message);
-				this.#rebuild(d);
+				this.#refuse(d, i, f.reason, f.message);
 				this.#emitStatus();
 				break;
 			}
