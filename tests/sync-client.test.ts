@@ -7,6 +7,8 @@ import { conversationParticipants } from '../src/lib/server/db/schema.ts';
 import { ReasonCode } from '../src/lib/shared/protocol.ts';
 import { createMemoryStore, type LocalStore } from '../src/lib/sync/local-store.ts';
 import { SyncProvider, type RefusedChange, type SocketLike } from '../src/lib/sync/provider.ts';
+import { RecordMap } from '../src/lib/sync/records.svelte.ts';
+import { SyncStatus } from '../src/lib/sync/sync-status.svelte.ts';
 import { startRelay, type TestRelay } from './helpers/relay.ts';
 import { chatMessage } from './helpers/ydoc.ts';
 
@@ -120,15 +122,17 @@ describe('sync provider with a real relay', () => {
 	it('resends unacknowledged writes after a reload, and the relay stores each once', async () => {
 		const { alice, chat } = await team();
 		const store = createMemoryStore();
-		const first = connectProvider(alice.cookie, store);
+		// the tab closes after the relay stored the writes but before the acks reached the local store
+		const crashingStore: LocalStore = { ...store, confirmPending: async () => {} };
+		const first = connectProvider(alice.cookie, crashingStore);
 		first.open(chat);
 		await until(() => first.status.online, 'online');
-		// the tab closes right after sending: the writes reached the relay, the acks never reach the tab
 		messages(first, chat).set(`${alice.id}:r1`, chatMessage(alice.id, 'r1', 'one'));
 		messages(first, chat).set(`${alice.id}:r2`, chatMessage(alice.id, 'r2', 'two'));
-		await first.flush();
+		await until(() => first.status.pending === 0, 'the relay acknowledged both');
 		first.destroy();
 		expect((await store.loadDoc(chat)).pending).toHaveLength(2);
+		expect(await storedRows(chat)).toBe(2);
 
 		const reloaded = connectProvider(alice.cookie, store);
 		reloaded.open(chat);
@@ -138,7 +142,7 @@ describe('sync provider with a real relay', () => {
 		await until(async () => (await store.loadDoc(chat)).pending.length === 0, 'the store has no pending writes');
 
 		expect(await serverTexts(chat)).toEqual(['one', 'two']);
-		// each write stored exactly once, whether or not the first tab's copy arrived
+		// the resent writes were duplicates: acknowledged, not stored again
 		expect(await storedRows(chat)).toBe(2);
 		const serverDoc = new Y.Doc();
 		Y.applyUpdate(serverDoc, await relay.endpoint.relay.readState(chat));
@@ -161,6 +165,8 @@ describe('sync provider with a real relay', () => {
 		a.on('doc-reset', (e) => e.doc === chat && resets.push(e.ydoc));
 		a.on('refused', (c) => refused.push(c));
 		const before = a.getDoc(chat)!;
+		const view = new RecordMap<Chat>(a, chat, 'messages', 'createdAt');
+		const status = new SyncStatus(a);
 		// writing under bob's key: the relay refuses it (chat keys start with the author's id)
 		messages(a, chat).set(`${bob.id}:forged`, { ...chatMessage(bob.id, 'forged', 'pretending to be bob') });
 		expect(texts(a, chat)).toContain('pretending to be bob');
@@ -170,6 +176,8 @@ describe('sync provider with a real relay', () => {
 		expect(a.getDoc(chat)).toBe(resets[0]);
 		expect(a.getDoc(chat)).not.toBe(before);
 		expect(texts(a, chat)).toEqual(['accepted']);
+		expect(view.all.map((m) => m.text)).toEqual(['accepted']); // the wrapper rebound to the new doc
+		expect(status.refused).toHaveLength(1);
 		expect(a.status.pending).toBe(0);
 		expect(a.status.refused).toHaveLength(1);
 		expect(refused[0]).toMatchObject({ doc: chat, records: [{ root: 'messages', key: `${bob.id}:forged`, value: { text: 'pretending to be bob' } }] });
@@ -178,6 +186,7 @@ describe('sync provider with a real relay', () => {
 		// the rebuilt document keeps syncing
 		messages(a, chat).set(`${alice.id}:after`, chatMessage(alice.id, 'after', 'after the reset'));
 		await until(() => texts(b, chat).includes('after the reset'), 'bob sees the next write');
+		expect(view.get(`${alice.id}:after`)?.text).toBe('after the reset');
 		expect(texts(b, chat)).not.toContain('pretending to be bob');
 		expect(await serverTexts(chat)).toEqual(['accepted', 'after the reset']);
 	});
