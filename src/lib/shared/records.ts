@@ -154,9 +154,21 @@ export function isLaneRoot<L extends Lane>(lane: L, root: string): root is RootO
 	return Object.hasOwn(recordSchemas[lane] ?? {}, root);
 }
 
+/** Plain JSON data only: no prototypes smuggled in by a decoded `__proto__` key, no bigint, NaN or binary. */
+function isPlainJson(value: unknown, depth: number): boolean {
+	if (depth > 8) return false;
+	if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+	if (typeof value === 'number') return Number.isFinite(value);
+	if (typeof value !== 'object') return depth > 0 && value === undefined; // `editedAt: undefined` is an absent field
+	if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype && value.every((v) => v !== undefined && isPlainJson(v, depth + 1));
+	if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+	return Object.values(value).every((v) => isPlainJson(v, depth + 1));
+}
+
 /** Checks one record against its root's schema, the size cap, and the key it is stored under. Never throws. */
 export function validateRecord(lane: Lane, root: string, key: string, value: unknown): RecordVerdict {
 	if (!isLaneRoot(lane, root)) return { ok: false, reason: ReasonCode.UnknownRoot, message: `No root "${root}" in ${lane}` };
+	if (!isPlainJson(value, 0)) return { ok: false, reason: ReasonCode.InvalidRecord, message: 'Not a plain JSON object' };
 	let json: string | undefined;
 	try {
 		json = JSON.stringify(value);
@@ -166,7 +178,8 @@ export function validateRecord(lane: Lane, root: string, key: string, value: unk
 	if (json === undefined) return { ok: false, reason: ReasonCode.InvalidRecord, message: 'Not a JSON value' };
 	if (json.length > MAX_RECORD_JSON) return { ok: false, reason: ReasonCode.TooLarge, message: `Record over ${MAX_RECORD_JSON} bytes` };
 	const schema = recordSchemas[lane][root] as z.ZodType;
-	const parsed = schema.safeParse(value);
+	// check the JSON copy: only own enumerable data counts (a decoded `__proto__` key cannot lend fields)
+	const parsed = schema.safeParse(JSON.parse(json));
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		return { ok: false, reason: ReasonCode.InvalidRecord, message: `${lane}.${root}: ${issue.path.join('.') || 'value'}: ${issue.message}` };

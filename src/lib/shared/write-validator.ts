@@ -1,0 +1,411 @@
+// The write validator (DESIGN.md §3): checks a client's update from its bytes alone, against the
+// actor's grant, the record schemas and a small per-document index, before anything is applied,
+// stored or forwarded. Pure: no Y.Doc, no I/O.
+//
+// Yjs detail this rests on: an Item with an `origin` (or `rightOrigin`) does not carry its parent
+// and key in the bytes; they are those of its origin. So an overwrite of a map key is resolved
+// through the index (`items`) or through earlier items of the same update.
+import * as Y from 'yjs';
+import { ReasonCode } from './protocol.ts';
+import { laneRoots, type Lane } from './doc-names.ts';
+import { isLaneRoot, validateRecord } from './records.ts';
+
+/** Small per-document index the relay keeps instead of a live Y.Doc. */
+export interface DocIndex {
+	/** Client id -> next expected clock. */
+	stateVector: Map<number, number>;
+	/** Client id -> user id of the first user that wrote with it (the server's own writes: 'system'). */
+	bindings: Map<number, string>;
+	/** `${client}:${clock}` -> the map entry this item is (deleted and GC structs whose entry is unknown have none). */
+	items: Map<string, { root: string; key: string }>;
+	/** `${root}\u0000${key}` -> item id `${client}:${clock}` of the live value. */
+	current: Map<string, string>;
+}
+
+/** What the validator needs to know about the writer and the document. */
+export interface WriteContext {
+	/** User id of the writer. */
+	actorId: string;
+	/** The document's lane (doc-names). */
+	lane: Lane;
+	/** From the grant: laneGrant(...).write or computeDocAccess(...).write. */
+	canWrite: boolean;
+	/** For internal.assignees / taskAssignees: members only, never guests. */
+	isMember(userId: string): boolean;
+	/** For internal.labels: the org label exists. */
+	labelExists(labelId: string): boolean;
+	/** Largest update accepted, in bytes (default DEFAULT_MAX_UPDATE_BYTES). */
+	maxUpdateBytes?: number;
+}
+
+/** The validator's answer: what to store and forward, or why nothing is. */
+export type WriteVerdict =
+	| {
+			ok: true;
+			/** Only what the server does not have yet (the update diffed against the index's state vector). */
+			update: Uint8Array;
+			/** Nothing new at all: acknowledge without storing. */
+			duplicate: boolean;
+			/** Client ids this write binds to the actor. */
+			newBindings: Array<[number, string]>;
+	  }
+	| { ok: false; reason: ReasonCode; message: string };
+
+/** Default cap on one update's size. */
+export const DEFAULT_MAX_UPDATE_BYTES = 256 * 1024;
+
+/** Cap on the clocks one update may cover (deleted/GC structs can claim any length in a few bytes). */
+export const MAX_UPDATE_CLOCKS = 1 << 20;
+
+/** Cap on the ids a delete set may name, summed over its ranges. */
+export const MAX_DELETE_IDS = 1 << 22;
+
+/** The user id bound to the server's own client ids. */
+export const SYSTEM_ACTOR = 'system';
+
+/** A new, empty index (for a new document, or before folding its stored bytes in with indexUpdate). */
+export function createDocIndex(): DocIndex {
+	return { stateVector: new Map(), bindings: new Map(), items: new Map(), current: new Map() };
+}
+
+type Value = Record<string, unknown>;
+
+/** One authorizer per record type: who may create, overwrite and remove records of a root. */
+interface RecordRule {
+	/** Authored records: keys begin with `<actorId>:`, this field equals the actor, and only the author's own items are overwritten or deleted. */
+	authorField?: string;
+	/** Whether a record may be removed (deleted and not set again in the same update). */
+	removable: boolean;
+	/** References to other records or users that must exist; returns a message when one does not. */
+	references?: (value: Value, ctx: WriteContext) => string | null;
+}
+
+const authored = (authorField: string): RecordRule => ({ authorField, removable: true });
+const removable: RecordRule = { removable: true };
+const member = (value: Value, ctx: WriteContext) =>
+	ctx.isMember(String(value.userId)) ? null : 'Only members of the organization can be assigned';
+
+/** The record rules, by lane and root (who may write at all is the grant's `canWrite`). */
+const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: RecordRule } } = {
+	thread: { messages: removable, events: removable },
+	chat: { messages: authored('authorId') },
+	// tasks are closed, not deleted: guests keep seeing what they saw
+	tasks: { tasks: { removable: false } },
+	internal: {
+		labels: { removable: true, references: (v, ctx) => (ctx.labelExists(String(v.labelId)) ? null : 'No such label') },
+		assignees: { removable: true, references: member },
+		taskAssignees: { removable: true, references: member }
+	},
+	inbox: { conversations: removable },
+	private: { labels: removable, reads: removable, drafts: removable },
+	labels: { labels: removable }
+};
+
+function ruleOf(lane: Lane, root: string): RecordRule {
+	return (recordRules[lane] as Record<string, RecordRule>)[root];
+}
+
+const idKey = (client: number, clock: number) => `${client}:${clock}`;
+const entryKey = (root: string, key: string) => `${root}\u0000${key}`;
+
+type Struct = Y.Item | Y.GC | Y.Skip;
+type Resolution =
+	| { ok: true; root: string; key: string }
+	| { ok: false; why: 'nested' | 'not-map' | 'gap' | 'unknown' | 'cycle' };
+
+/** The structs of one update, indexed for resolving origins within it. */
+interface Analysis {
+	structs: Struct[];
+	ds: Map<number, Array<{ clock: number; len: number }>>;
+	/** `${client}:${clock}` of every clock covered by an Item of the update -> that Item. */
+	byClock: Map<string, Y.Item>;
+	/** Client -> [first clock, end clock) of its structs in the update. */
+	ranges: Map<number, { first: number; end: number }>;
+	/** Ids that some Item of the update names as its origin (such an item is not its key's last value). */
+	origins: Set<string>;
+	resolve(item: Y.Item): Resolution;
+	isDeletedHere(client: number, clock: number): boolean;
+}
+
+class Refusal {
+	constructor(
+		readonly reason: ReasonCode,
+		readonly message: string
+	) {}
+}
+
+function refuse(reason: ReasonCode, message: string): never {
+	throw new Refusal(reason, message);
+}
+
+function analyze(index: DocIndex, update: Uint8Array): Analysis {
+	const decoded = Y.decodeUpdate(update);
+	const structs = decoded.structs as Struct[];
+	const byClock = new Map<string, Y.Item>();
+	const ranges = new Map<number, { first: number; end: number }>();
+	const origins = new Set<string>();
+	let clocks = 0;
+	for (const s of structs) {
+		const { client, clock } = s.id;
+		clocks += s.length;
+		if (clocks > MAX_UPDATE_CLOCKS) refuse(ReasonCode.TooLarge, 'Update covers too many clocks');
+		const r = ranges.get(client);
+		if (r === undefined) ranges.set(client, { first: clock, end: clock + s.length });
+		else r.end = Math.max(r.end, clock + s.length);
+		if (s instanceof Y.Item) {
+			for (let i = 0; i < s.length; i++) byClock.set(idKey(client, clock + i), s);
+			if (s.origin) origins.add(idKey(s.origin.client, s.origin.clock));
+		}
+	}
+	const ds = new Map<number, Array<{ clock: number; len: number }>>();
+	for (const [client, deletes] of decoded.ds.clients) ds.set(client, deletes.map((d) => ({ clock: d.clock, len: d.len })));
+
+	const knownEnd = (client: number) => Math.max(index.stateVector.get(client) ?? 0, ranges.get(client)?.end ?? 0);
+	const memo = new Map<Y.Item, Resolution>();
+	const resolveOnce = (item: Y.Item): Resolution => {
+		const path: Y.Item[] = [];
+		let cur = item;
+		let result: Resolution;
+		for (;;) {
+			const known = memo.get(cur);
+			if (known) {
+				result = known;
+				break;
+			}
+			if (path.includes(cur)) {
+				result = { ok: false, why: 'cycle' };
+				break;
+			}
+			path.push(cur);
+			const ref = cur.origin ?? cur.rightOrigin;
+			if (ref === null) {
+				const parent = cur.parent as unknown;
+				if (typeof parent !== 'string') result = { ok: false, why: 'nested' };
+				else if (cur.parentSub === null) result = { ok: false, why: 'not-map' };
+				else result = { ok: true, root: parent, key: cur.parentSub };
+				break;
+			}
+			const local = byClock.get(idKey(ref.client, ref.clock));
+			if (local) {
+				cur = local;
+				continue;
+			}
+			const entry = index.items.get(idKey(ref.client, ref.clock));
+			if (entry) result = { ok: true, root: entry.root, key: entry.key };
+			else result = { ok: false, why: ref.clock >= knownEnd(ref.client) ? 'gap' : 'unknown' };
+			break;
+		}
+		for (const p of path) memo.set(p, result);
+		return result;
+	};
+	const isDeletedHere = (client: number, clock: number) =>
+		ds.get(client)?.some((d) => clock >= d.clock && clock < d.clock + d.len) ?? false;
+	return { structs, ds, byClock, ranges, origins, resolve: resolveOnce, isDeletedHere };
+}
+
+/**
+ * Calls `visit` for every id of the delete set that is either an item of this update or the live value
+ * of a key on the server: the deletions that change something. Deleting what is already deleted is a no-op.
+ */
+function forEachEffectiveDeletion(
+	index: DocIndex,
+	a: Analysis,
+	visit: (client: number, clock: number, local: Y.Item | undefined, entry: { root: string; key: string } | undefined) => void
+): void {
+	let total = 0;
+	for (const deletes of a.ds.values()) for (const d of deletes) total += d.len;
+	if (total <= 4 * (index.current.size + a.byClock.size) + 64) {
+		for (const [client, deletes] of a.ds) {
+			for (const d of deletes) {
+				for (let clock = d.clock; clock < d.clock + d.len; clock++) {
+					const id = idKey(client, clock);
+					const local = a.byClock.get(id);
+					if (local) {
+						visit(client, clock, local, undefined);
+						continue;
+					}
+					const entry = index.items.get(id);
+					if (entry && index.current.get(entryKey(entry.root, entry.key)) === id) visit(client, clock, undefined, entry);
+				}
+			}
+		}
+		return;
+	}
+	// a long delete set (a full-state resend): scan the live values and the update's items instead
+	for (const [id, item] of a.byClock) {
+		const [client, clock] = id.split(':').map(Number);
+		if (a.isDeletedHere(client, clock)) visit(client, clock, item, undefined);
+	}
+	for (const id of index.current.values()) {
+		const [client, clock] = id.split(':').map(Number);
+		const entry = index.items.get(id);
+		if (entry && !a.byClock.has(id) && a.isDeletedHere(client, clock)) visit(client, clock, undefined, entry);
+	}
+}
+
+const contentNames: Array<[unknown, string]> = [
+	[Y.ContentType, 'a nested Y type'],
+	[Y.ContentString, 'Y.Text content'],
+	[Y.ContentFormat, 'Y.Text formatting'],
+	[Y.ContentEmbed, 'an embed'],
+	[Y.ContentBinary, 'binary content'],
+	[Y.ContentJSON, 'legacy JSON content'],
+	[Y.ContentDoc, 'a subdocument']
+];
+function describeContent(content: unknown): string {
+	for (const [ctor, name] of contentNames) if (content instanceof (ctor as new (...args: never[]) => unknown)) return name;
+	return 'unsupported content';
+}
+
+function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVerdict {
+	const { actorId, lane } = ctx;
+	if (!ctx.canWrite) refuse(ReasonCode.Forbidden, 'You cannot write to this document');
+	const max = ctx.maxUpdateBytes ?? DEFAULT_MAX_UPDATE_BYTES;
+	if (update.byteLength > max) refuse(ReasonCode.TooLarge, `Update over ${max} bytes`);
+
+	let a: Analysis;
+	let diffed: Uint8Array;
+	try {
+		// decode the whole update first: diffUpdate silently drops a leading Skip, and garbage must not pass as "nothing new"
+		const original = Y.decodeUpdate(update);
+		if (original.structs.some((s) => s instanceof Y.Skip)) refuse(ReasonCode.ClockGap, 'Update has a gap (missing earlier changes)');
+		diffed = Y.diffUpdate(update, Y.encodeStateVector(index.stateVector));
+		a = analyze(index, diffed);
+	} catch (e) {
+		if (e instanceof Refusal) throw e;
+		refuse(ReasonCode.Malformed, 'Update could not be decoded');
+	}
+
+	// client ids: bound to one user forever; the first clock continues the server's state
+	const newBindings: Array<[number, string]> = [];
+	const ownerOf = (client: number) => index.bindings.get(client) ?? (a.ranges.has(client) ? actorId : undefined);
+	for (const [client, range] of a.ranges) {
+		const bound = index.bindings.get(client);
+		if (bound !== undefined && bound !== actorId) refuse(ReasonCode.ClientIdTaken, `Client id ${client} belongs to another user`);
+		if (bound === undefined) newBindings.push([client, actorId]);
+		if (range.first !== (index.stateVector.get(client) ?? 0)) refuse(ReasonCode.ClockGap, 'Update does not continue the server state');
+	}
+
+	// every struct: a JSON record of a known root, or the actor's own deleted/GC leftovers
+	const liveKeys = new Set<string>(); // keys this update leaves with a value of its own
+	const deletedKeys = new Set<string>(); // keys this update deletes or appends a deleted item to
+	const keyOf = new Map<Y.Item, { root: string; key: string }>();
+	for (const s of a.structs) {
+		if (s instanceof Y.Skip) refuse(ReasonCode.ClockGap, 'Update has a gap (missing earlier changes)');
+		// GC structs: every client of the update is the actor's (checked above), so these are the actor's own
+		if (!(s instanceof Y.Item)) continue;
+		const isAny = s.content instanceof Y.ContentAny;
+		const isDeleted = s.content instanceof Y.ContentDeleted;
+		if (!isAny && !isDeleted) refuse(ReasonCode.UnsupportedContent, `Only JSON records are accepted, not ${describeContent(s.content)}`);
+		if (isAny && (s.length !== 1 || s.rightOrigin !== null)) refuse(ReasonCode.UnsupportedContent, 'Only map entries are accepted');
+		const where = a.resolve(s);
+		if (!where.ok) {
+			if (where.why === 'gap') refuse(ReasonCode.ClockGap, 'Update refers to changes the server does not have');
+			if (where.why === 'nested') refuse(ReasonCode.UnsupportedContent, 'Nested Y types are not accepted');
+			if (where.why === 'not-map') refuse(ReasonCode.UnsupportedContent, 'Only map entries are accepted');
+			// a deleted struct continuing one whose entry is unknown (already deleted/GC'd): nothing to check
+			if (isDeleted) continue;
+			refuse(ReasonCode.UnsupportedContent, 'Update refers to an item that is not a record');
+		}
+		const { root, key } = where;
+		if (!isLaneRoot(lane, root)) refuse(ReasonCode.UnknownRoot, `No root "${root}" in ${lane}`);
+		keyOf.set(s, where);
+		const rule = ruleOf(lane, root);
+		if (rule.authorField !== undefined) {
+			// attribution is immutable: an overwrite continues the author's own item
+			for (const ref of [s.origin, s.rightOrigin]) {
+				if (ref && ownerOf(ref.client) !== actorId) refuse(ReasonCode.NotOwner, 'You can only change your own messages');
+			}
+			if (!key.startsWith(`${actorId}:`)) refuse(ReasonCode.ForeignKey, 'Keys must begin with your user id');
+		}
+		const ek = entryKey(root, key);
+		const deletedHere = isDeleted || a.isDeletedHere(s.id.client, s.id.clock);
+		if (deletedHere) deletedKeys.add(ek);
+		else if (!a.origins.has(idKey(s.id.client, s.id.clock))) liveKeys.add(ek);
+		if (!isAny) continue;
+		const value = (s.content as Y.ContentAny).arr[0];
+		if (rule.authorField !== undefined && (value as Value | null)?.[rule.authorField] !== actorId) {
+			refuse(ReasonCode.NotAuthor, 'The author must be you');
+		}
+		const verdict = validateRecord(lane, root, key, value);
+		if (!verdict.ok) refuse(verdict.reason, verdict.message);
+		const missing = rule.references?.(value as Value, ctx);
+		if (missing) refuse(ReasonCode.UnknownReference, missing);
+	}
+
+	// the delete set: within the known state, and touching only what the actor may delete
+	for (const [client, deletes] of a.ds) {
+		const end = Math.max(index.stateVector.get(client) ?? 0, a.ranges.get(client)?.end ?? 0);
+		let total = 0;
+		for (const d of deletes) {
+			if (d.len < 1 || d.clock + d.len > end) refuse(ReasonCode.ClockGap, 'Update deletes changes the server does not have');
+			total += d.len;
+			if (total > MAX_DELETE_IDS) refuse(ReasonCode.TooLarge, 'Delete set too large');
+		}
+	}
+	let changesServerState = false;
+	forEachEffectiveDeletion(index, a, (client, _clock, local, entry) => {
+		const where = local ? keyOf.get(local) : entry;
+		if (!local) changesServerState = true;
+		if (!where) return; // an update's own deleted leftover of unknown key
+		if (ruleOf(lane, where.root).authorField !== undefined && ownerOf(client) !== actorId) {
+			refuse(ReasonCode.NotOwner, 'You can only delete your own messages');
+		}
+		deletedKeys.add(entryKey(where.root, where.key));
+	});
+	for (const ek of deletedKeys) {
+		if (liveKeys.has(ek) || !index.current.has(ek)) continue; // an overwrite, or nothing the server shows
+		const root = ek.slice(0, ek.indexOf('\u0000'));
+		if (!ruleOf(lane, root).removable) refuse(ReasonCode.Forbidden, 'These records cannot be deleted');
+	}
+
+	const duplicate = a.structs.length === 0 && !changesServerState;
+	return { ok: true, update: diffed, duplicate, newBindings };
+}
+
+/** Checks a client's update against the index and the record rules. Never throws, never mutates the index. */
+export function validateWrite(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVerdict {
+	try {
+		return check(index, update, ctx);
+	} catch (e) {
+		if (e instanceof Refusal) return { ok: false, reason: e.reason, message: e.message };
+		return { ok: false, reason: ReasonCode.Malformed, message: 'Update could not be checked' };
+	}
+}
+
+/**
+ * Folds an accepted update (or a stored one, at load time) into the index: state vector, bindings of
+ * new client ids to `actorId`, the entry of every item, and the live value of every key. Throws on
+ * bytes that do not decode (accepted updates always do).
+ */
+export function indexUpdate(index: DocIndex, update: Uint8Array, actorId: string): void {
+	// only what the index does not have yet: stored updates may overlap
+	const a = analyze(index, Y.diffUpdate(update, Y.encodeStateVector(index.stateVector)));
+	for (const [client, range] of a.ranges) {
+		if (!index.bindings.has(client)) index.bindings.set(client, actorId);
+		index.stateVector.set(client, Math.max(index.stateVector.get(client) ?? 0, range.end));
+	}
+	// entries first, so the ds pass below can see this update's items
+	const touched = new Map<string, string | null>(); // entryKey -> surviving item id, or null: no live value of its own
+	for (const s of a.structs) {
+		if (!(s instanceof Y.Item)) continue;
+		const where = a.resolve(s);
+		if (!where.ok) continue;
+		const entry = { root: where.root, key: where.key };
+		for (let i = 0; i < s.length; i++) index.items.set(idKey(s.id.client, s.id.clock + i), entry);
+		const ek = entryKey(where.root, where.key);
+		const id = idKey(s.id.client, s.id.clock);
+		const live = s.content instanceof Y.ContentAny && !a.isDeletedHere(s.id.client, s.id.clock) && !a.origins.has(id);
+		if (live) touched.set(ek, id);
+		else if (!touched.has(ek)) touched.set(ek, null);
+	}
+	for (const [ek, id] of touched) {
+		if (id !== null) index.current.set(ek, id);
+		else index.current.delete(ek); // a deleted item appended last hides the older value (approximation for concurrent first sets)
+	}
+	forEachEffectiveDeletion(index, a, (client, clock, local, entry) => {
+		const id = idKey(client, clock);
+		const where = entry ?? (local ? index.items.get(id) : undefined);
+		if (where && index.current.get(entryKey(where.root, where.key)) === id) index.current.delete(entryKey(where.root, where.key));
+	});
+}
