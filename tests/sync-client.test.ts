@@ -255,6 +255,32 @@ describe('sync provider with a real relay', () => {
 		expect(await store.loadDoc(chat)).toEqual({ serverState: null, pending: [] });
 	});
 
+	it('reports the pending writes of a revoked document as refused, not lost', async () => {
+		const { conversation, chat } = await team();
+		const guest = await relay.addUser('Gina');
+		await relay.addGuest(conversation, guest.id);
+		const store = createMemoryStore();
+		const network = createNetwork();
+		const g = connectProvider(guest.cookie, store, network);
+		g.open(chat);
+		await until(() => g.status.online, 'online');
+		network.down = true;
+		g.disconnect();
+		await until(() => !g.status.online, 'offline');
+		messages(g, chat).set(`${guest.id}:late`, chatMessage(guest.id, 'late', 'written while access was revoked'));
+		await g.flush();
+		const { db } = relay.database;
+		await db.delete(conversationParticipants).where(and(eq(conversationParticipants.conversationId, conversation), eq(conversationParticipants.userId, guest.id)));
+
+		network.down = false;
+		await until(() => g.status.refused.length === 1, 'the write is reported refused', 10_000);
+		expect(g.status.refused[0]).toMatchObject({ doc: chat, records: [{ key: `${guest.id}:late`, value: { text: 'written while access was revoked' } }] });
+		expect(g.status.pending).toBe(0);
+		await g.flush();
+		expect(await store.listDocs()).not.toContain(chat);
+		expect(await serverTexts(chat)).toEqual([]);
+	});
+
 	it('drops a stored document the relay does not know', async () => {
 		const { alice } = await team();
 		const store = createMemoryStore();

@@ -304,6 +304,8 @@ export class SyncProvider extends Emitter<SyncEvents> {
 	close(name: string): void {
 		const d = this.#docs.get(name);
 		if (!d || --d.refs > 0) return;
+		// tell the others we left before the relay stops forwarding our presence
+		removeAwarenessStates(d.awareness, [d.awareness.clientID], 'close');
 		if (d.subscribed) this.#send(writeUnsubscribe(name));
 		this.#dispose(d);
 		this.#emitStatus();
