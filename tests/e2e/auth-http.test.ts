@@ -184,7 +184,70 @@ describe('hostile HTTP inputs', () => {
 		expect(statuses).toEqual([200, 200, 200, 429]);
 	});
 
+	it('invitation: GET consumes nothing; another account must confirm; reuse is refused', async () => {
+		const nora = sessionCookie(await postForm(app, '/signin?/password', { email: DemoUsers.nora.email, password: DEMO_PASSWORD }))!;
+		const home = await (await fetch(`${app.url}/`, { headers: { cookie: nora } })).text();
+		const orgId = home.match(/\/orgs\/([0-9a-f-]{36})\/members/)![1];
+		const invited = await postForm(app, `/orgs/${orgId}/members?/invite`, { email: 'carol@example.com', role: 'member' }, { cookie: nora });
+		expect(invited.status).toBe(200);
+		const [link] = await readOutboxLinks(app, 'carol@example.com');
+		const path = new URL(link).pathname;
+		expect(path).toMatch(/^\/invite\/[a-z2-7]{32}$/);
+
+		// a member (not owner/admin) cannot invite
+		const bob = sessionCookie(await postForm(app, '/signin?/password', { email: DemoUsers.bob.email, password: DEMO_PASSWORD }))!;
+		const bobHome = await (await fetch(`${app.url}/`, { headers: { cookie: bob } })).text();
+		const acmeId = bobHome.match(/\/orgs\/([0-9a-f-]{36})\/members/)![1];
+		expect((await postForm(app, `/orgs/${acmeId}/members?/invite`, { email: 'x@example.com' }, { cookie: bob })).status).toBe(403);
+		// and an outsider gets the same 404 for an organization whether or not it exists
+		expect((await fetch(`${app.url}/orgs/${orgId}/members`, { headers: { cookie: bob } })).status).toBe(404);
+		expect((await fetch(`${app.url}/orgs/00000000-0000-0000-0000-000000000000/members`, { headers: { cookie: bob } })).status).toBe(404);
+
+		for (let i = 0; i < 2; i++) expect(await (await fetch(link, { headers: { cookie: bob } })).text()).toContain('Join Northwind Studio');
+		const unconfirmed = await postForm(app, `${path}?/accept`, {}, { cookie: bob });
+		expect(unconfirmed.status).toBe(400);
+		expect(unconfirmed.body).toContain('carol@example.com');
+		expect(unconfirmed.body).toContain(DemoUsers.bob.email);
+		expect((await fetch(`${app.url}/orgs/${orgId}/members`, { headers: { cookie: bob } })).status).toBe(404);
+
+		const confirmed = await postForm(app, `${path}?/accept`, { confirmDifferentEmail: 'yes' }, { cookie: bob });
+		expect(confirmed.status).toBe(303);
+		expect((await fetch(`${app.url}/orgs/${orgId}/members`, { headers: { cookie: bob } })).status).toBe(200);
+
+		const reused = await postForm(app, `${path}?/signup`, { name: 'Carol', password: 'long-enough-1' });
+		expect(reused.status).toBe(400);
+		expect(reused.body).toContain('already been used');
+		expect(await userCount('carol@example.com')).toBe(0);
+		expect(await (await fetch(link)).text()).toContain('already been used');
+	});
+
+	it('a visitor signs up from an invitation with the invited address, which counts as verified', async () => {
+		const nora = sessionCookie(await postForm(app, '/signin?/password', { email: DemoUsers.nora.email, password: DEMO_PASSWORD }))!;
+		const home = await (await fetch(`${app.url}/`, { headers: { cookie: nora } })).text();
+		const orgId = home.match(/\/orgs\/([0-9a-f-]{36})\/members/)![1];
+		await postForm(app, `/orgs/${orgId}/members?/invite`, { email: 'dora@example.com', role: 'admin' }, { cookie: nora });
+		const [link] = await readOutboxLinks(app, 'dora@example.com');
+		const res = await postForm(app, `${new URL(link).pathname}?/signup`, { name: 'Dora', password: 'long-enough-1', email: 'attacker@example.com' });
+		expect(res.status).toBe(303);
+		const { db } = await getDatabase(app.databaseUrl);
+		const [dora] = await db.select().from(users).where(eq(users.email, 'dora@example.com'));
+		expect(dora.emailVerifiedAt).not.toBeNull();
+		expect(await userCount('attacker@example.com')).toBe(0);
+		const members = await (await fetch(`${app.url}/orgs/${orgId}/members`, { headers: { cookie: sessionCookie(res)! } })).text();
+		expect(members).toContain('Dora');
+	});
+
 	it('serves /dev/mail only without SMTP and outside production', async () => {
 		expect((await fetch(`${app.url}/dev/mail`)).status).toBe(200);
+		const [production, withSmtp] = await Promise.all([
+			startApp({ env: { NODE_ENV: 'production' } }),
+			startApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1' } })
+		]);
+		try {
+			expect((await fetch(`${production.url}/dev/mail`)).status).toBe(404);
+			expect((await fetch(`${withSmtp.url}/dev/mail`)).status).toBe(404);
+		} finally {
+			await Promise.all([production.stop(), withSmtp.stop()]);
+		}
 	});
 });

@@ -54,7 +54,7 @@ const MINUTE = 60_000;
 
 /** The limits Parley applies; one limiter per rule, shared by every request in this process. */
 export const RateLimits = {
-	signInPerIp: { limit: 30, windowMs: 15 * MINUTE },
+	signInPerIp: { limit: 60, windowMs: 15 * MINUTE },
 	signInPerEmail: { limit: 5, windowMs: 15 * MINUTE },
 	signUpPerIp: { limit: 10, windowMs: 60 * MINUTE },
 	mailPerIp: { limit: 10, windowMs: 15 * MINUTE },
