@@ -88,6 +88,10 @@ const invalid: Array<[string, Lane, string, string, unknown, string]> = [
 	['a personal label under the wrong key', 'private', 'labels', 'c1', { conversationId: 'c1', labelId: 'l1' }, 'invalid-record'],
 	['an assignee under another user id', 'internal', 'assignees', 'u3', { userId: 'u2', assignedBy: 'u1', assignedAt: 1 }, 'invalid-record'],
 	['a thread event of unknown type', 'thread', 'events', 'e1', { id: 'e1', type: 'hacked', actorName: '', subjectName: '', at: 1 }, 'invalid-record'],
+	['a number that is not finite', 'private', 'reads', 'c1', { conversationId: 'c1', lastReadAt: NaN }, 'invalid-record'],
+	['fields lent by a prototype (a decoded __proto__ key)', 'private', 'reads', 'c1',
+		Object.assign(Object.create({ lastReadAt: 1 }), { conversationId: 'c1' }), 'invalid-record'],
+	['binary data', 'private', 'drafts', 'c1', { conversationId: 'c1', text: new Uint8Array(2), updatedAt: 1 }, 'invalid-record'],
 	['an inbox role of owner', 'inbox', 'conversations', 'c1', {
 		id: 'c1', orgId: 'o1', orgName: 'A', subject: '', kind: 'email', role: 'owner', snippet: '', lastActivityAt: 1
 	}, 'invalid-record']

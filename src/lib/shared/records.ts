@@ -32,6 +32,7 @@ export const threadMessageSchema = z.strictObject({
 	messageId: z.string().max(1000),
 	attachments: z.array(z.strictObject({ id, name: z.string().max(255), size: time, contentType: z.string().max(255) })).max(100)
 });
+/** A record of `threadMessageSchema`. */
 export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 
 /** A system event of the thread ("guest joined"), written by the server. */
@@ -42,6 +43,7 @@ export const threadEventSchema = z.strictObject({
 	subjectName: name,
 	at: time
 });
+/** A record of `threadEventSchema`. */
 export type ThreadEvent = z.infer<typeof threadEventSchema>;
 
 /** Chat keys: `<authorId>:<id>`, so the author is readable from the key in the update bytes. */
@@ -56,6 +58,7 @@ export const chatMessageSchema = z.strictObject({
 	createdAt: time,
 	editedAt: time.optional()
 });
+/** A record of `chatMessageSchema`. */
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A task's guest-visible fields. */
@@ -70,18 +73,22 @@ export const taskSchema = z.strictObject({
 	updatedAt: time,
 	updatedBy: id
 });
+/** A record of `taskSchema`. */
 export type Task = z.infer<typeof taskSchema>;
 
 /** An org label applied to the conversation. */
 export const appliedLabelSchema = z.strictObject({ labelId: id, appliedBy: id, appliedAt: time });
+/** A record of `appliedLabelSchema`. */
 export type AppliedLabel = z.infer<typeof appliedLabelSchema>;
 
 /** A conversation assignee (a member). */
 export const assigneeSchema = z.strictObject({ userId: id, assignedBy: id, assignedAt: time });
+/** A record of `assigneeSchema`. */
 export type Assignee = z.infer<typeof assigneeSchema>;
 
 /** A task's assignee (a member), keyed by task id. */
 export const taskAssigneeSchema = z.strictObject({ taskId: id, userId: id, assignedBy: id, assignedAt: time });
+/** A record of `taskAssigneeSchema`. */
 export type TaskAssignee = z.infer<typeof taskAssigneeSchema>;
 
 /** A conversation in a user's inbox index, written by the server. */
@@ -95,18 +102,22 @@ export const inboxEntrySchema = z.strictObject({
 	snippet: z.string().max(500),
 	lastActivityAt: time
 });
+/** A record of `inboxEntrySchema`. */
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 
 /** A personal label applied to a conversation, keyed `<conversationId>:<labelId>`. */
 export const personalLabelSchema = z.strictObject({ conversationId: id, labelId: id });
+/** A record of `personalLabelSchema`. */
 export type PersonalLabel = z.infer<typeof personalLabelSchema>;
 
 /** A read marker, keyed by conversation id. */
 export const readMarkerSchema = z.strictObject({ conversationId: id, lastReadAt: time });
+/** A record of `readMarkerSchema`. */
 export type ReadMarker = z.infer<typeof readMarkerSchema>;
 
 /** An unsent draft, keyed by conversation id. */
 export const draftSchema = z.strictObject({ conversationId: id, text: z.string().max(MAX_CHAT_TEXT), updatedAt: time });
+/** A record of `draftSchema`. */
 export type Draft = z.infer<typeof draftSchema>;
 
 /** An organization label definition. */
@@ -116,6 +127,7 @@ export const labelSchema = z.strictObject({
 	color: z.string().regex(/^#[0-9a-f]{6}$/i),
 	createdBy: id
 });
+/** A record of `labelSchema`. */
 export type Label = z.infer<typeof labelSchema>;
 
 /** The schema of every record type, by lane and root map (the roots of `laneRoots`). */

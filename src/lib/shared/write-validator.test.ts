@@ -130,6 +130,13 @@ const refused: RefusedCase[] = [
 		write(doc, (d) => d.getMap('tasks').delete('t1'));
 		return Y.encodeStateAsUpdate(doc, sv); // offline: an overwrite, gc'd to a deleted struct, then the delete
 	}, BOB, {}, 'forbidden'],
+	['refuses deleting another author\'s message inside a long full-state delete set', 'chat', (r) => {
+		const bob = r.client(2);
+		for (let i = 0; i < 100; i++) accept(r, write(bob, (d) => d.getMap('messages').set('bob:m1', chat(BOB, 'm1', `v${i}`))), BOB);
+		const alice = r.client(1);
+		write(alice, (d) => d.getMap('messages').delete('bob:m1'));
+		return Y.encodeStateAsUpdate(alice);
+	}, ALICE, {}, 'not-owner'],
 	['refuses bytes that are not an update', 'chat', () => new Uint8Array([1, 2, 3, 200, 255]), ALICE, {}, 'malformed']
 ];
 
@@ -205,6 +212,16 @@ const accepted: AcceptedCase[] = [
 		return Y.encodeStateAsUpdate(alice); // everything, including the deletion of bob's first version
 	}, ALICE, (doc) => {
 		expect(doc.getMap('messages').get('bob:m1')).toMatchObject({ text: 'edited' });
+		expect(doc.getMap('messages').has('alice:m1')).toBe(true);
+	}],
+	['accepts a full-state resend with a long delete set of other users\' history', 'chat', (r) => {
+		const bob = r.client(2);
+		for (let i = 0; i < 100; i++) accept(r, write(bob, (d) => d.getMap('messages').set('bob:m1', chat(BOB, 'm1', `v${i}`))), BOB);
+		const alice = r.client(1);
+		write(alice, (d) => d.getMap('messages').set('alice:m1', chat(ALICE, 'm1')));
+		return Y.encodeStateAsUpdate(alice);
+	}, ALICE, (doc) => {
+		expect(doc.getMap('messages').get('bob:m1')).toMatchObject({ text: 'v99' });
 		expect(doc.getMap('messages').has('alice:m1')).toBe(true);
 	}]
 ];

@@ -138,7 +138,7 @@ function refuse(reason: ReasonCode, message: string): never {
 	throw new Refusal(reason, message);
 }
 
-function analyze(index: DocIndex, update: Uint8Array): Analysis {
+function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analysis {
 	const decoded = Y.decodeUpdate(update);
 	const structs = decoded.structs as Struct[];
 	const byClock = new Map<string, Y.Item>();
@@ -148,7 +148,7 @@ function analyze(index: DocIndex, update: Uint8Array): Analysis {
 	for (const s of structs) {
 		const { client, clock } = s.id;
 		clocks += s.length;
-		if (clocks > MAX_UPDATE_CLOCKS) refuse(ReasonCode.TooLarge, 'Update covers too many clocks');
+		if (clocks > maxClocks) refuse(ReasonCode.TooLarge, 'Update covers too many clocks');
 		const r = ranges.get(client);
 		if (r === undefined) ranges.set(client, { first: clock, end: clock + s.length });
 		else r.end = Math.max(r.end, clock + s.length);
@@ -158,7 +158,19 @@ function analyze(index: DocIndex, update: Uint8Array): Analysis {
 		}
 	}
 	const ds = new Map<number, Array<{ clock: number; len: number }>>();
-	for (const [client, deletes] of decoded.ds.clients) ds.set(client, deletes.map((d) => ({ clock: d.clock, len: d.len })));
+	// sorted, merged [start, end) ranges per client: hostile delete sets may be unsorted and overlapping
+	const deleted = new Map<number, Array<[number, number]>>();
+	for (const [client, deletes] of decoded.ds.clients) {
+		ds.set(client, deletes.map((d) => ({ clock: d.clock, len: d.len })));
+		const sorted = deletes.map((d): [number, number] => [d.clock, d.clock + d.len]).sort((x, y) => x[0] - y[0]);
+		const merged: Array<[number, number]> = [];
+		for (const r of sorted) {
+			const last = merged[merged.length - 1];
+			if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+			else merged.push([r[0], r[1]]);
+		}
+		deleted.set(client, merged);
+	}
 
 	const knownEnd = (client: number) => Math.max(index.stateVector.get(client) ?? 0, ranges.get(client)?.end ?? 0);
 	const memo = new Map<Y.Item, Resolution>();
@@ -198,8 +210,19 @@ function analyze(index: DocIndex, update: Uint8Array): Analysis {
 		for (const p of path) memo.set(p, result);
 		return result;
 	};
-	const isDeletedHere = (client: number, clock: number) =>
-		ds.get(client)?.some((d) => clock >= d.clock && clock < d.clock + d.len) ?? false;
+	const isDeletedHere = (client: number, clock: number) => {
+		const ranges = deleted.get(client);
+		if (!ranges) return false;
+		let lo = 0;
+		let hi = ranges.length - 1;
+		while (lo <= hi) {
+			const mid = (lo + hi) >> 1;
+			if (clock < ranges[mid][0]) hi = mid - 1;
+			else if (clock >= ranges[mid][1]) lo = mid + 1;
+			else return true;
+		}
+		return false;
+	};
 	return { structs, ds, byClock, ranges, origins, resolve: resolveOnce, isDeletedHere };
 }
 
@@ -270,7 +293,7 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		const original = Y.decodeUpdate(update);
 		if (original.structs.some((s) => s instanceof Y.Skip)) refuse(ReasonCode.ClockGap, 'Update has a gap (missing earlier changes)');
 		diffed = Y.diffUpdate(update, Y.encodeStateVector(index.stateVector));
-		a = analyze(index, diffed);
+		a = analyze(index, diffed, MAX_UPDATE_CLOCKS);
 	} catch (e) {
 		if (e instanceof Refusal) throw e;
 		refuse(ReasonCode.Malformed, 'Update could not be decoded');
@@ -297,7 +320,8 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		const isAny = s.content instanceof Y.ContentAny;
 		const isDeleted = s.content instanceof Y.ContentDeleted;
 		if (!isAny && !isDeleted) refuse(ReasonCode.UnsupportedContent, `Only JSON records are accepted, not ${describeContent(s.content)}`);
-		if (isAny && (s.length !== 1 || s.rightOrigin !== null)) refuse(ReasonCode.UnsupportedContent, 'Only map entries are accepted');
+		// map entries never have a right origin; one pointing into another chain could corrupt the list
+		if (s.rightOrigin !== null || (isAny && s.length !== 1)) refuse(ReasonCode.UnsupportedContent, 'Only map entries are accepted');
 		const where = a.resolve(s);
 		if (!where.ok) {
 			if (where.why === 'gap') refuse(ReasonCode.ClockGap, 'Update refers to changes the server does not have');
@@ -313,9 +337,7 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		const rule = ruleOf(lane, root);
 		if (rule.authorField !== undefined) {
 			// attribution is immutable: an overwrite continues the author's own item
-			for (const ref of [s.origin, s.rightOrigin]) {
-				if (ref && ownerOf(ref.client) !== actorId) refuse(ReasonCode.NotOwner, 'You can only change your own messages');
-			}
+			if (s.origin && ownerOf(s.origin.client) !== actorId) refuse(ReasonCode.NotOwner, 'You can only change your own messages');
 			if (!key.startsWith(`${actorId}:`)) refuse(ReasonCode.ForeignKey, 'Keys must begin with your user id');
 		}
 		const ek = entryKey(root, key);
@@ -380,7 +402,7 @@ export function validateWrite(index: DocIndex, update: Uint8Array, ctx: WriteCon
  */
 export function indexUpdate(index: DocIndex, update: Uint8Array, actorId: string): void {
 	// only what the index does not have yet: stored updates may overlap
-	const a = analyze(index, Y.diffUpdate(update, Y.encodeStateVector(index.stateVector)));
+	const a = analyze(index, Y.diffUpdate(update, Y.encodeStateVector(index.stateVector)), Infinity);
 	for (const [client, range] of a.ranges) {
 		if (!index.bindings.has(client)) index.bindings.set(client, actorId);
 		index.stateVector.set(client, Math.max(index.stateVector.get(client) ?? 0, range.end));
