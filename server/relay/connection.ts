@@ -1,0 +1,57 @@
+// One client's socket as the relay sees it: identity, open documents, rate budget.
+import type { DocRef } from '../../src/lib/shared/doc-names.ts';
+import type { DocAccess } from './access.ts';
+
+/** The minimal socket the relay needs; the WebSocket endpoint adapts `ws` to it. */
+export interface RelaySocket {
+	send(data: Uint8Array): void;
+	close(code: number, reason: string): void;
+	readonly bufferedAmount: number;
+}
+
+/** Who is on the other end, from the session that authenticated the upgrade. */
+export interface ConnectionIdentity {
+	userId: string;
+	name: string;
+	sessionId: string;
+}
+
+export interface Subscription {
+	ref: DocRef;
+	access: DocAccess;
+}
+
+let nextId = 1;
+
+export class Connection {
+	readonly id = nextId++;
+	readonly socket: RelaySocket;
+	readonly identity: ConnectionIdentity;
+	readonly subs = new Map<string, Subscription>();
+	/** Frames are handled one after another, in the order they arrived. */
+	chain: Promise<void> = Promise.resolve();
+	closed = false;
+	#tokens: number;
+	#last = Date.now();
+	#rate: number;
+	#burst: number;
+	violations = 0;
+
+	constructor(socket: RelaySocket, identity: ConnectionIdentity, rate: number, burst: number) {
+		this.socket = socket;
+		this.identity = identity;
+		this.#rate = rate;
+		this.#burst = burst;
+		this.#tokens = burst;
+	}
+
+	/** Takes one message from the token bucket; false when over the rate. */
+	take(): boolean {
+		const now = Date.now();
+		this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+		this.#last = now;
+		if (this.#tokens < 1) return false;
+		this.#tokens -= 1;
+		return true;
+	}
+}

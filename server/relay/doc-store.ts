@@ -1,0 +1,116 @@
+// Durable storage of documents as bytes: an append-only update log plus one compacted snapshot
+// per document (DESIGN.md §5). The relay never needs a live Y.Doc to store or serve a document.
+import type { Client, InStatement } from '@libsql/client';
+import * as Y from 'yjs';
+
+/** One accepted update waiting to be stored. */
+export interface PendingRow {
+	doc: string;
+	update: Uint8Array;
+	userId: string;
+	/** Client ids first used by this update, bound to userId. */
+	newBindings: Array<[number, string]>;
+}
+
+/** What is stored for a document. */
+export interface StoredDoc {
+	/** Snapshot merged with the log: the whole document as one update. */
+	state: Uint8Array;
+	/** Number of log rows not yet folded into the snapshot. */
+	logRows: number;
+	bindings: Map<number, string>;
+}
+
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+function toBytes(value: unknown): Uint8Array {
+	if (value instanceof Uint8Array) return value;
+	if (value instanceof ArrayBuffer) return new Uint8Array(value);
+	throw new Error('expected a blob column');
+}
+
+/** Storage for documents over a libsql client (the same database as the app). */
+export class DocStore {
+	#client: Client;
+	constructor(client: Client) {
+		this.#client = client;
+	}
+
+	/** Reads a document: its snapshot and every log row after it, merged once. */
+	async load(doc: string): Promise<StoredDoc> {
+		const [snap, log, clients] = await this.#client.batch(
+			[
+				{ sql: 'SELECT state, up_to_id FROM doc_snapshots WHERE doc = ?', args: [doc] },
+				{
+					sql: 'SELECT "update" FROM doc_updates WHERE doc = ? AND id > coalesce((SELECT up_to_id FROM doc_snapshots WHERE doc = ?), 0) ORDER BY id',
+					args: [doc, doc]
+				},
+				{ sql: 'SELECT client_id, user_id FROM doc_clients WHERE doc = ?', args: [doc] }
+			],
+			'read'
+		);
+		const parts: Uint8Array[] = [];
+		if (snap.rows[0]) parts.push(toBytes(snap.rows[0].state));
+		for (const row of log.rows) parts.push(toBytes(row.update));
+		const state = parts.length === 0 ? EMPTY_UPDATE : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts);
+		const bindings = new Map<number, string>();
+		for (const row of clients.rows) bindings.set(Number(row.client_id), String(row.user_id));
+		return { state, logRows: log.rows.length, bindings };
+	}
+
+	/** Stores a batch of accepted updates in ONE transaction; resolves only once it has committed. */
+	async append(rows: PendingRow[]): Promise<void> {
+		if (rows.length === 0) return;
+		const now = Date.now();
+		const statements: InStatement[] = [];
+		for (const row of rows) {
+			statements.push({
+				sql: 'INSERT INTO doc_updates (doc, "update", user_id, created_at) VALUES (?, ?, ?, ?)',
+				args: [row.doc, row.update, row.userId, now]
+			});
+			for (const [clientId, userId] of row.newBindings) {
+				statements.push({
+					sql: 'INSERT OR IGNORE INTO doc_clients (doc, client_id, user_id) VALUES (?, ?, ?)',
+					args: [row.doc, clientId, userId]
+				});
+			}
+		}
+		await this.#client.batch(statements, 'write');
+	}
+
+	/**
+	 * Folds the log into the snapshot. `state` must contain every logged update of the document
+	 * (the room's merged state); rows appended after `load`/this call began stay in the log.
+	 */
+	async compact(doc: string, state: Uint8Array, upToId: number): Promise<void> {
+		await this.#client.batch(
+			[
+				{
+					sql: `INSERT INTO doc_snapshots (doc, state, up_to_id, updated_at) VALUES (?, ?, ?, ?)
+					      ON CONFLICT(doc) DO UPDATE SET state = excluded.state, up_to_id = excluded.up_to_id, updated_at = excluded.updated_at`,
+					args: [doc, state, upToId, Date.now()]
+				},
+				{ sql: 'DELETE FROM doc_updates WHERE doc = ? AND id <= ?', args: [doc, upToId] }
+			],
+			'write'
+		);
+	}
+
+	/** Highest log row id of a document (0 when none). */
+	async lastLogId(doc: string): Promise<number> {
+		const result = await this.#client.execute({ sql: 'SELECT max(id) AS id FROM doc_updates WHERE doc = ?', args: [doc] });
+		return Number(result.rows[0]?.id ?? 0);
+	}
+
+	/** Removes a document entirely (a deleted conversation). */
+	async remove(doc: string): Promise<void> {
+		await this.#client.batch(
+			[
+				{ sql: 'DELETE FROM doc_updates WHERE doc = ?', args: [doc] },
+				{ sql: 'DELETE FROM doc_snapshots WHERE doc = ?', args: [doc] },
+				{ sql: 'DELETE FROM doc_clients WHERE doc = ?', args: [doc] }
+			],
+			'write'
+		);
+	}
+}

@@ -1,0 +1,480 @@
+// The relay's core: rooms, authorization on open, the write validator, durable acknowledgements,
+// fan-out and presence. It takes a minimal socket interface, so it is testable without one;
+// server/sync-endpoint.ts adapts WebSockets to it.
+import type { Client } from '@libsql/client';
+import * as Y from 'yjs';
+import { parseDocName, type DocRef } from '../../src/lib/shared/doc-names.ts';
+import {
+	AccessRole,
+	CloseCode,
+	MessageType,
+	ReasonCode,
+	SyncType,
+	readFrame,
+	writeAccess,
+	writeAck,
+	writeAwareness,
+	writeError,
+	writeNack,
+	writeSyncStep2,
+	writeSyncUpdate,
+	type Frame
+} from '../../src/lib/shared/protocol.ts';
+import { validateWrite } from '../../src/lib/shared/write-validator.ts';
+import { readOrgMemberIds, resolveDocAccess, type DocAccess } from './access.ts';
+import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
+import { Connection, type ConnectionIdentity, type RelaySocket } from './connection.ts';
+import { DocStore } from './doc-store.ts';
+import { Room, SYSTEM_USER } from './room.ts';
+import { WriteQueue } from './write-queue.ts';
+
+/** Limits that protect the relay and the other clients from one client. */
+export interface RelayLimits {
+	/** Largest frame accepted, in bytes (the endpoint also gives it to `ws` as maxPayload). */
+	maxFrameBytes: number;
+	/** Largest update accepted in a write. */
+	maxUpdateBytes: number;
+	/** Messages per second a connection may send, sustained, and its burst. */
+	messagesPerSecond: number;
+	messageBurst: number;
+	/** A client whose unsent bytes exceed this is dropped, so it cannot hold up the room. */
+	maxBufferedBytes: number;
+	/** Documents one connection may have open. */
+	maxSubscriptions: number;
+	/** A document with no subscribers for this long is unloaded (compacted first if it changed). */
+	idleUnloadMs: number;
+	/** Fold the log into the snapshot once a document has this many log rows. */
+	compactAfterRows: number;
+}
+
+export const defaultLimits: RelayLimits = {
+	maxFrameBytes: 1024 * 1024,
+	maxUpdateBytes: 256 * 1024,
+	messagesPerSecond: 200,
+	messageBurst: 1000,
+	maxBufferedBytes: 8 * 1024 * 1024,
+	maxSubscriptions: 1000,
+	idleUnloadMs: 30_000,
+	compactAfterRows: 500
+};
+
+export interface RelayOptions {
+	client: Client;
+	limits?: Partial<RelayLimits>;
+	log?: (message: string) => void;
+}
+
+/** Which open subscriptions an access change may affect. */
+export interface AccessFilter {
+	userId?: string;
+	conversationId?: string;
+	orgId?: string;
+}
+
+export class Relay {
+	readonly limits: RelayLimits;
+	readonly store: DocStore;
+	#client: Client;
+	#rooms = new Map<string, Room>();
+	#loading = new Map<string, Promise<Room>>();
+	#connections = new Set<Connection>();
+	#queue: WriteQueue;
+	#dirty = new Set<Room>();
+	#flushScheduled = false;
+	#sweep: NodeJS.Timeout;
+	#log: (message: string) => void;
+	#closed = false;
+
+	constructor(options: RelayOptions) {
+		this.#client = options.client;
+		this.limits = { ...defaultLimits, ...options.limits };
+		this.store = new DocStore(options.client);
+		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
+		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
+		this.#sweep = setInterval(() => void this.#unloadIdle(), Math.max(1000, this.limits.idleUnloadMs / 3));
+		this.#sweep.unref();
+	}
+
+	// ---- socket lifecycle -------------------------------------------------------------------
+
+	handleSocketConnect(socket: RelaySocket, identity: ConnectionIdentity): Connection {
+		const conn = new Connection(socket, identity, this.limits.messagesPerSecond, this.limits.messageBurst);
+		this.#connections.add(conn);
+		return conn;
+	}
+
+	/** Takes one message as received; text frames and undecodable bytes end the connection. */
+	handleSocketMessage(conn: Connection, data: Uint8Array | string): void {
+		if (conn.closed) return;
+		if (typeof data === 'string') return this.#drop(conn, CloseCode.ProtocolError, 'text frames are not part of the protocol');
+		if (data.byteLength > this.limits.maxFrameBytes) return this.#drop(conn, CloseCode.FrameTooLarge);
+		const frame = readFrame(data);
+		if (!frame) return this.#drop(conn, CloseCode.ProtocolError, 'frame could not be decoded');
+		if (!conn.take()) {
+			conn.violations++;
+			if (conn.violations > this.limits.messageBurst) return this.#drop(conn, CloseCode.RateLimited);
+			if (frame.type === MessageType.Write)
+				this.#send(conn, writeNack(frame.doc, frame.writeId, ReasonCode.RateLimited, 'Too many messages; this change was not saved, send it again'));
+			return;
+		}
+		conn.chain = conn.chain.then(() => this.#handleFrame(conn, frame)).catch((error) => {
+			this.#log(`error handling a frame from user ${conn.identity.userId}: ${String(error?.stack ?? error)}`);
+			this.#send(conn, writeError(frame.doc, ReasonCode.ServerError, 'The server could not handle this message'));
+		});
+	}
+
+	handleSocketClose(conn: Connection): void {
+		if (!this.#connections.delete(conn)) return;
+		conn.closed = true;
+		for (const doc of conn.subs.keys()) this.#unsubscribe(conn, doc);
+	}
+
+	async #handleFrame(conn: Connection, frame: Frame): Promise<void> {
+		if (conn.closed) return;
+		switch (frame.type) {
+			case MessageType.Sync:
+				if (frame.syncType === SyncType.Step1) return this.#subscribe(conn, frame.doc, frame.data);
+				// Clients write through Write frames, which are acknowledged; plain sync updates are not accepted.
+				this.#send(conn, writeError(frame.doc, ReasonCode.Forbidden, 'Send changes as write messages'));
+				return;
+			case MessageType.Write:
+				return this.#write(conn, frame.doc, frame.writeId, frame.update);
+			case MessageType.Awareness:
+				return this.#awareness(conn, frame.doc, frame.data);
+			case MessageType.Unsubscribe:
+				this.#unsubscribe(conn, frame.doc);
+				return;
+			default:
+				// Ack, Nack, Access and Error only travel from the server
+				this.#drop(conn, CloseCode.ProtocolError, 'that message type is sent by the server only');
+		}
+	}
+
+	// ---- opening documents ------------------------------------------------------------------
+
+	async #subscribe(conn: Connection, doc: string, clientStateVector: Uint8Array): Promise<void> {
+		const ref = parseDocName(doc);
+		// unknown and forbidden names get the same answer
+		const access = ref ? await resolveDocAccess(this.#client, conn.identity.userId, ref) : null;
+		if (conn.closed) return;
+		if (!ref || !access || access.role === 'none') {
+			if (conn.subs.has(doc)) this.#unsubscribe(conn, doc);
+			this.#send(conn, writeAccess(doc, AccessRole.None));
+			return;
+		}
+		if (!conn.subs.has(doc) && conn.subs.size >= this.limits.maxSubscriptions) {
+			this.#send(conn, writeError(doc, ReasonCode.TooLarge, `At most ${this.limits.maxSubscriptions} documents may be open at once`));
+			return;
+		}
+		const room = await this.#room(doc, ref, access);
+		if (conn.closed) return;
+		let diff: Uint8Array;
+		try {
+			diff = clientStateVector.length <= 1 ? room.state() : Y.diffUpdate(room.state(), clientStateVector);
+		} catch {
+			this.#send(conn, writeError(doc, ReasonCode.Malformed, 'The state vector could not be decoded'));
+			return;
+		}
+		conn.subs.set(doc, { ref, access });
+		room.subscribers.add(conn);
+		room.lastActive = Date.now();
+		this.#send(conn, writeAccess(doc, access.role));
+		this.#send(conn, writeSyncStep2(doc, diff));
+		if (access.lane.presence && room.presence.size > 0) {
+			const entries = [...room.presence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state }));
+			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(entries)));
+		}
+	}
+
+	#unsubscribe(conn: Connection, doc: string): void {
+		if (!conn.subs.delete(doc)) return;
+		const room = this.#rooms.get(doc);
+		if (!room) return;
+		room.subscribers.delete(conn);
+		room.lastActive = Date.now();
+		// presence of a connection that left is removed for everyone else
+		const gone: AwarenessEntry[] = [];
+		for (const [clientId, p] of room.presence) {
+			if (p.conn !== conn) continue;
+			room.presence.delete(clientId);
+			gone.push({ clientId, clock: p.clock + 1, state: 'null' });
+		}
+		if (gone.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(gone)), conn);
+	}
+
+	/** The loaded room for a document, loading it (and what validating it needs) on demand. */
+	async #room(doc: string, ref: DocRef, access: DocAccess | null): Promise<Room> {
+		const loaded = this.#rooms.get(doc);
+		if (loaded) return loaded;
+		let loading = this.#loading.get(doc);
+		if (!loading) {
+			loading = this.#load(doc, ref, access?.orgId ?? null).finally(() => this.#loading.delete(doc));
+			this.#loading.set(doc, loading);
+		}
+		return loading;
+	}
+
+	async #load(doc: string, ref: DocRef, orgId: string | null): Promise<Room> {
+		const stored = await this.store.load(doc);
+		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows);
+		room.orgId = orgId;
+		if (ref.scope === 'conversation' && ref.lane === 'internal' && orgId) {
+			room.members = await readOrgMemberIds(this.#client, orgId);
+			const labelsDoc = `o/${orgId}/labels`;
+			room.labels = await this.#room(labelsDoc, parseDocName(labelsDoc)!, null);
+			room.labels.pins++;
+		}
+		this.#rooms.set(doc, room);
+		return room;
+	}
+
+	// ---- writes -----------------------------------------------------------------------------
+
+	async #write(conn: Connection, doc: string, writeId: number, update: Uint8Array): Promise<void> {
+		const sub = conn.subs.get(doc);
+		const room = this.#rooms.get(doc);
+		if (!sub || !room) {
+			this.#send(conn, writeNack(doc, writeId, ReasonCode.NotSubscribed, 'Open the document before writing to it'));
+			return;
+		}
+		const actorId = conn.identity.userId;
+		const verdict = validateWrite(room.index(), update, {
+			actorId,
+			lane: sub.ref.lane,
+			canWrite: sub.access.lane.write,
+			isMember: (userId) => room.members?.has(userId) ?? false,
+			labelExists: (labelId) => room.labels?.index().current.has(`labels\u0000${labelId}`) ?? false,
+			maxUpdateBytes: this.limits.maxUpdateBytes
+		});
+		if (!verdict.ok) {
+			this.#send(conn, writeNack(doc, writeId, verdict.reason, verdict.message));
+			return;
+		}
+		if (verdict.duplicate) {
+			// already known: acknowledge once everything queued before it (perhaps the original) is stored
+			this.#queue.push(null, () => this.#send(conn, writeAck(doc, writeId)));
+			return;
+		}
+		room.accept(verdict.update, actorId, verdict.newBindings);
+		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => this.#send(conn, writeAck(doc, writeId)));
+		this.#forward(room, verdict.update, conn);
+	}
+
+	#persist(room: Room, update: Uint8Array, userId: string, newBindings: Array<[number, string]>, onCommit: () => void): void {
+		room.uncommitted++;
+		this.#queue.push({ doc: room.name, update, userId, newBindings }, () => {
+			room.uncommitted--;
+			room.logRows++;
+			onCommit();
+			if (room.logRows >= this.limits.compactAfterRows) void this.#compact(room);
+		});
+	}
+
+	/** Forwarding may happen before the commit; only the sender's acknowledgement waits for it. */
+	#forward(room: Room, update: Uint8Array, from: Connection | null): void {
+		room.outgoing.push({ update, from });
+		this.#dirty.add(room);
+		if (this.#flushScheduled) return;
+		this.#flushScheduled = true;
+		setImmediate(() => this.#flushOutgoing());
+	}
+
+	/** Sends each room's updates of this turn as ONE frame, built once and written to every peer. */
+	#flushOutgoing(): void {
+		this.#flushScheduled = false;
+		const rooms = [...this.#dirty];
+		this.#dirty.clear();
+		for (const room of rooms) {
+			const batch = room.outgoing;
+			room.outgoing = [];
+			if (batch.length === 0) continue;
+			const update = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((entry) => entry.update));
+			const frame = writeSyncUpdate(room.name, update);
+			const from = batch[0].from;
+			// the sender already has its own change; with several senders, each gets the merged frame
+			const skip = batch.every((entry) => entry.from === from) ? from : null;
+			for (const conn of room.subscribers) if (conn !== skip) this.#send(conn, frame);
+		}
+	}
+
+	/**
+	 * Applies a change made by the server itself (inbound mail, system events, inbox entries) and
+	 * resolves once it is stored. Server writes are trusted: they are not run through the validator.
+	 */
+	async serverEdit(doc: string, edit: (ydoc: Y.Doc) => void): Promise<void> {
+		const ref = parseDocName(doc);
+		if (!ref) throw new Error(`not a document name: ${doc}`);
+		const room = await this.#room(doc, ref, null);
+		const ydoc = new Y.Doc({ gc: false });
+		Y.applyUpdate(ydoc, room.state());
+		ydoc.clientID = room.serverClientId();
+		const updates: Uint8Array[] = [];
+		ydoc.on('update', (update: Uint8Array) => updates.push(update));
+		ydoc.transact(() => edit(ydoc));
+		ydoc.destroy();
+		if (updates.length === 0) return;
+		const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+		const newBindings: Array<[number, string]> = room.isBound(ydoc.clientID) ? [] : [[ydoc.clientID, SYSTEM_USER]];
+		room.accept(update, SYSTEM_USER, newBindings);
+		await new Promise<void>((resolve) => this.#persist(room, update, SYSTEM_USER, newBindings, resolve));
+		this.#forward(room, update, null);
+	}
+
+	/** The stored state of a document as one update (loads it if needed). */
+	async readState(doc: string): Promise<Uint8Array> {
+		const ref = parseDocName(doc);
+		if (!ref) throw new Error(`not a document name: ${doc}`);
+		return (await this.#room(doc, ref, null)).state();
+	}
+
+	// ---- presence ---------------------------------------------------------------------------
+
+	#awareness(conn: Connection, doc: string, data: Uint8Array): void {
+		const sub = conn.subs.get(doc);
+		const room = this.#rooms.get(doc);
+		if (!sub || !room || !sub.access.lane.presence) return; // presence only where the grant allows it
+		const entries = readAwarenessUpdate(data);
+		if (!entries) {
+			this.#send(conn, writeError(doc, ReasonCode.Malformed, 'Presence update could not be decoded'));
+			return;
+		}
+		const identity = { id: conn.identity.userId, name: conn.identity.name, role: sub.access.role };
+		const accepted: AwarenessEntry[] = [];
+		for (const entry of entries) {
+			const owner = room.presence.get(entry.clientId);
+			// a connection may only set presence for its own client ids
+			if (owner && owner.conn !== conn) continue;
+			if (!owner && room.isBound(entry.clientId) && !this.#boundTo(room, entry.clientId, conn.identity.userId)) continue;
+			const state = stampPresence(entry.state, identity);
+			if (state === null) continue;
+			if (state === 'null') room.presence.delete(entry.clientId);
+			else room.presence.set(entry.clientId, { clock: entry.clock, state, conn });
+			accepted.push({ clientId: entry.clientId, clock: entry.clock, state });
+		}
+		if (accepted.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(accepted)), conn);
+	}
+
+	#boundTo(room: Room, clientId: number, userId: string): boolean {
+		return room.index().bindings.get(clientId) === userId;
+	}
+
+	#broadcastPresence(room: Room, frame: Uint8Array, from: Connection): void {
+		for (const conn of room.subscribers) {
+			if (conn === from) continue;
+			if (conn.subs.get(room.name)?.access.lane.presence) this.#send(conn, frame);
+		}
+	}
+
+	// ---- access changes ---------------------------------------------------------------------
+
+	/**
+	 * Re-decides access for open subscriptions (role change, guest revoked, guests turned off) and
+	 * applies it at once: a subscription that lost access is dropped and its client told to delete it.
+	 */
+	async refreshAccess(filter: AccessFilter = {}): Promise<void> {
+		for (const room of this.#rooms.values()) {
+			if (room.members && room.orgId && (!filter.orgId || filter.orgId === room.orgId))
+				room.members = await readOrgMemberIds(this.#client, room.orgId);
+		}
+		for (const conn of [...this.#connections]) {
+			if (filter.userId && conn.identity.userId !== filter.userId) continue;
+			for (const [doc, sub] of [...conn.subs]) {
+				if (filter.conversationId && !(sub.ref.scope === 'conversation' && sub.ref.id === filter.conversationId)) continue;
+				if (filter.orgId && sub.access.orgId !== filter.orgId && !(sub.ref.scope === 'org' && sub.ref.id === filter.orgId)) continue;
+				const access = await resolveDocAccess(this.#client, conn.identity.userId, sub.ref);
+				if (conn.closed || !conn.subs.has(doc)) continue;
+				if (access.role === 'none') {
+					this.#unsubscribe(conn, doc);
+					this.#send(conn, writeAccess(doc, AccessRole.None));
+				} else if (access.role !== sub.access.role || access.lane.write !== sub.access.lane.write) {
+					sub.access = access;
+					this.#send(conn, writeAccess(doc, access.role));
+				}
+			}
+		}
+	}
+
+	/** Closes the sockets of ended sessions (sign-out, sign-out everywhere). */
+	endSessions(filter: { sessionId?: string; userId?: string }): void {
+		for (const conn of [...this.#connections]) {
+			if (filter.sessionId && conn.identity.sessionId !== filter.sessionId) continue;
+			if (filter.userId && conn.identity.userId !== filter.userId) continue;
+			if (!filter.sessionId && !filter.userId) continue;
+			this.#drop(conn, CloseCode.Unauthorized);
+		}
+	}
+
+	// ---- sending, dropping, housekeeping ------------------------------------------------------
+
+	#send(conn: Connection, frame: Uint8Array): void {
+		if (conn.closed) return;
+		if (conn.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+			this.#drop(conn, CloseCode.TooSlow);
+			return;
+		}
+		conn.socket.send(frame);
+	}
+
+	#drop(conn: Connection, close: CloseCode, detail?: string): void {
+		if (conn.closed) return;
+		if (detail) conn.socket.send(writeError('', ReasonCode.Malformed, detail));
+		conn.socket.close(close.code, close.reason);
+		this.handleSocketClose(conn);
+	}
+
+	async #compact(room: Room): Promise<void> {
+		if (room.logRows === 0) return;
+		const upTo = await this.store.lastLogId(room.name);
+		// read the state after the id: every row up to it was accepted, so it is in the state
+		const before = room.logRows;
+		await this.store.compact(room.name, room.state(), upTo);
+		room.logRows = Math.max(0, room.logRows - before);
+	}
+
+	async #unloadIdle(): Promise<void> {
+		const now = Date.now();
+		for (const [doc, room] of this.#rooms) {
+			if (room.subscribers.size > 0 || room.pins > 0 || room.uncommitted > 0) continue;
+			if (now - room.lastActive < this.limits.idleUnloadMs) continue;
+			try {
+				if (room.logRows > 0) await this.#compact(room);
+			} catch (error) {
+				this.#log(`compacting ${doc} failed: ${String(error)}`);
+				continue;
+			}
+			if (room.subscribers.size > 0 || room.uncommitted > 0) continue;
+			this.#rooms.delete(doc);
+			if (room.labels) room.labels.pins--;
+		}
+	}
+
+	/** Counts for tests and the benchmark. */
+	stats(): { rooms: number; connections: number; queued: number } {
+		return { rooms: this.#rooms.size, connections: this.#connections.size, queued: this.#queue.size };
+	}
+
+	/** Unloads every idle room now (tests and benchmarks; normally a timer does this). */
+	async unloadIdleNow(): Promise<void> {
+		const idle = this.limits.idleUnloadMs;
+		this.limits.idleUnloadMs = -1;
+		try {
+			await this.#unloadIdle();
+		} finally {
+			this.limits.idleUnloadMs = idle;
+		}
+	}
+
+	/** Waits until every accepted update is stored. */
+	drain(): Promise<void> {
+		return this.#queue.drain();
+	}
+
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closed = true;
+		clearInterval(this.#sweep);
+		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
+		await this.#queue.drain();
+		this.#queue.close();
+	}
+}

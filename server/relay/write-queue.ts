@@ -1,0 +1,80 @@
+// Group commit: every accepted update waits here until the transaction that stores it has
+// committed; only then is its sender acknowledged (DESIGN.md §5). One transaction is in flight at
+// a time, and it takes everything that queued up meanwhile, so the cost of a commit is shared.
+import type { DocStore, PendingRow } from './doc-store.ts';
+
+interface Entry {
+	row: PendingRow | null; // null: an acknowledgement that only has to wait for the rows queued before it
+	onCommit: () => void;
+}
+
+export class WriteQueue {
+	#store: DocStore;
+	#queue: Entry[] = [];
+	#inFlight: Promise<void> | null = null;
+	#scheduled = false;
+	#retryMs = 50;
+	#closed = false;
+	#onError: (error: unknown) => void;
+
+	constructor(store: DocStore, onError: (error: unknown) => void) {
+		this.#store = store;
+		this.#onError = onError;
+	}
+
+	/** Queues a row; `onCommit` runs once it is durably stored. */
+	push(row: PendingRow | null, onCommit: () => void): void {
+		this.#queue.push({ row, onCommit });
+		this.#schedule();
+	}
+
+	/** Rows waiting or being written. */
+	get size(): number {
+		return this.#queue.length;
+	}
+
+	#schedule(): void {
+		if (this.#scheduled || this.#inFlight || this.#closed) return;
+		this.#scheduled = true;
+		setImmediate(() => {
+			this.#scheduled = false;
+			this.#inFlight = this.#flush().finally(() => {
+				this.#inFlight = null;
+				if (this.#queue.length > 0) this.#schedule();
+			});
+		});
+	}
+
+	async #flush(): Promise<void> {
+		const batch = this.#queue;
+		this.#queue = [];
+		if (batch.length === 0) return;
+		const rows = batch.flatMap((entry) => (entry.row ? [entry.row] : []));
+		try {
+			await this.#store.append(rows);
+		} catch (error) {
+			// Nothing was acknowledged: put the batch back in front and retry; the senders keep
+			// their writes pending until then, so nothing is lost.
+			this.#onError(error);
+			this.#queue = batch.concat(this.#queue);
+			await new Promise((resolve) => setTimeout(resolve, this.#retryMs));
+			this.#retryMs = Math.min(this.#retryMs * 2, 2000);
+			return;
+		}
+		this.#retryMs = 50;
+		for (const entry of batch) entry.onCommit();
+	}
+
+	/** Resolves when everything queued so far is stored. */
+	async drain(): Promise<void> {
+		while (this.#queue.length > 0 || this.#inFlight || this.#scheduled) {
+			if (this.#inFlight) await this.#inFlight;
+			else await new Promise((resolve) => setImmediate(resolve));
+		}
+	}
+
+	/** Stops scheduling new transactions (shutdown). */
+	close(): void {
+		this.#closed = true;
+	}
+}
