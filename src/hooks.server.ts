@@ -1,8 +1,18 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getDatabase } from '$lib/server/db/index.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
+import { readConfig } from '$lib/server/config.ts';
+import { seedDemoIfEmpty } from '$lib/server/seed.ts';
 import { clearSessionCookie, isSameOriginRequest, setSessionCookie } from '$lib/server/http.ts';
+
+/** `vite dev` does not run server/index.ts: seed an empty database here too (a no-op once seeded). */
+export const init: ServerInit = async () => {
+	if (!readConfig().seedDemo) return;
+	const { db } = await getDatabase();
+	const lines = await seedDemoIfEmpty(db);
+	if (lines) console.log(['Demo data seeded. Sign in with:', ...lines.map((l) => `  ${l}`)].join('\n'));
+};
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
