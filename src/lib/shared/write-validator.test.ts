@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { createDocIndex, indexUpdate, validateWrite, type DocIndex, type WriteContext, type WriteVerdict } from './write-validator.ts';
 import type { Lane } from './doc-names.ts';
@@ -338,5 +339,46 @@ describe('validateWrite on hostile bytes', () => {
 				return cut % 3 === 0 ? bytes.slice(0, cut % bytes.length) : bytes;
 			});
 		fc.assert(fc.property(mutated, checkNeverThrows), { numRuns: 2000 });
+	});
+});
+
+describe('validateWrite on crafted shapes', () => {
+	/** A v1 update by hand: one client with one GC struct of `len` clocks, then a delete set. */
+	function craft(client: number, len: number, deletes: Array<[number, number]>): Uint8Array {
+		const e = encoding.createEncoder();
+		encoding.writeVarUint(e, 1); // clients
+		encoding.writeVarUint(e, 1); // structs
+		encoding.writeVarUint(e, client);
+		encoding.writeVarUint(e, 0); // first clock
+		encoding.writeUint8(e, 0); // info 0: GC
+		encoding.writeVarUint(e, len);
+		encoding.writeVarUint(e, deletes.length ? 1 : 0);
+		if (deletes.length) {
+			encoding.writeVarUint(e, client);
+			encoding.writeVarUint(e, deletes.length);
+			for (const [clock, n] of deletes) {
+				encoding.writeVarUint(e, clock);
+				encoding.writeVarUint(e, n);
+			}
+		}
+		return encoding.toUint8Array(e);
+	}
+	const ctx: WriteContext = { actorId: ALICE, lane: 'chat', canWrite: true, isMember: () => true, labelExists: () => true };
+
+	it.each([
+		['refuses a struct claiming a billion clocks', craft(3, 2 ** 30, []), 'too-large'],
+		['refuses a delete set naming too many ids', craft(3, 100_000, Array(100).fill([0, 100_000])), 'too-large'],
+		['refuses deleting past what exists', craft(3, 10, [[5, 10]]), 'clock-gap']
+	] as const)('%s, quickly', (_name, update, reason) => {
+		const started = performance.now();
+		expect(validateWrite(createDocIndex(), update, ctx)).toMatchObject({ ok: false, reason });
+		expect(performance.now() - started).toBeLessThan(500);
+	});
+
+	it('accepts the actor\'s own GC structs under a long, overlapping delete set, quickly', () => {
+		const started = performance.now();
+		const verdict = validateWrite(createDocIndex(), craft(3, 1000, Array(2000).fill([0, 1000])), ctx);
+		expect(verdict).toMatchObject({ ok: true, duplicate: false, newBindings: [[3, ALICE]] });
+		expect(performance.now() - started).toBeLessThan(500);
 	});
 });

@@ -55,7 +55,7 @@ export type WriteVerdict =
 export const DEFAULT_MAX_UPDATE_BYTES = 256 * 1024;
 
 /** Cap on the clocks one update may cover (deleted/GC structs can claim any length in a few bytes). */
-export const MAX_UPDATE_CLOCKS = 1 << 20;
+export const MAX_UPDATE_CLOCKS = 1 << 18;
 
 /** Cap on the ids a delete set may name, summed over its ranges. */
 export const MAX_DELETE_IDS = 1 << 22;
@@ -117,14 +117,18 @@ type Resolution =
 interface Analysis {
 	structs: Struct[];
 	ds: Map<number, Array<{ clock: number; len: number }>>;
-	/** `${client}:${clock}` of every clock covered by an Item of the update -> that Item. */
-	byClock: Map<string, Y.Item>;
+	/** The Items of the update, in order. */
+	items: Y.Item[];
+	/** The Item of the update covering this id, if any (binary search: deleted structs may cover many clocks in few bytes). */
+	localAt(client: number, clock: number): Y.Item | undefined;
 	/** Client -> [first clock, end clock) of its structs in the update. */
 	ranges: Map<number, { first: number; end: number }>;
 	/** Ids that some Item of the update names as its origin (such an item is not its key's last value). */
 	origins: Set<string>;
 	resolve(item: Y.Item): Resolution;
 	isDeletedHere(client: number, clock: number): boolean;
+	/** Whether any clock in [start, end) of this client is in the update's delete set. */
+	overlapsDeleted(client: number, start: number, end: number): boolean;
 }
 
 class Refusal {
@@ -141,7 +145,8 @@ function refuse(reason: ReasonCode, message: string): never {
 function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analysis {
 	const decoded = Y.decodeUpdate(update);
 	const structs = decoded.structs as Struct[];
-	const byClock = new Map<string, Y.Item>();
+	const items: Y.Item[] = [];
+	const itemsOf = new Map<number, Y.Item[]>(); // per client, in clock order (as decoded)
 	const ranges = new Map<number, { first: number; end: number }>();
 	const origins = new Set<string>();
 	let clocks = 0;
@@ -153,7 +158,10 @@ function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analys
 		if (r === undefined) ranges.set(client, { first: clock, end: clock + s.length });
 		else r.end = Math.max(r.end, clock + s.length);
 		if (s instanceof Y.Item) {
-			for (let i = 0; i < s.length; i++) byClock.set(idKey(client, clock + i), s);
+			items.push(s);
+			const list = itemsOf.get(client);
+			if (list) list.push(s);
+			else itemsOf.set(client, [s]);
 			if (s.origin) origins.add(idKey(s.origin.client, s.origin.clock));
 		}
 	}
@@ -172,6 +180,20 @@ function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analys
 		deleted.set(client, merged);
 	}
 
+	const localAt = (client: number, clock: number): Y.Item | undefined => {
+		const list = itemsOf.get(client);
+		if (!list) return undefined;
+		let lo = 0;
+		let hi = list.length - 1;
+		while (lo <= hi) {
+			const mid = (lo + hi) >> 1;
+			const it = list[mid];
+			if (clock < it.id.clock) hi = mid - 1;
+			else if (clock >= it.id.clock + it.length) lo = mid + 1;
+			else return it;
+		}
+		return undefined;
+	};
 	const knownEnd = (client: number) => Math.max(index.stateVector.get(client) ?? 0, ranges.get(client)?.end ?? 0);
 	const memo = new Map<Y.Item, Resolution>();
 	const resolveOnce = (item: Y.Item): Resolution => {
@@ -197,7 +219,7 @@ function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analys
 				else result = { ok: true, root: parent, key: cur.parentSub };
 				break;
 			}
-			const local = byClock.get(idKey(ref.client, ref.clock));
+			const local = localAt(ref.client, ref.clock);
 			if (local) {
 				cur = local;
 				continue;
@@ -210,20 +232,21 @@ function analyze(index: DocIndex, update: Uint8Array, maxClocks: number): Analys
 		for (const p of path) memo.set(p, result);
 		return result;
 	};
-	const isDeletedHere = (client: number, clock: number) => {
+	const overlapsDeleted = (client: number, start: number, end: number) => {
 		const ranges = deleted.get(client);
 		if (!ranges) return false;
+		// the first merged range ending after `start`; it overlaps iff it begins before `end`
 		let lo = 0;
-		let hi = ranges.length - 1;
-		while (lo <= hi) {
+		let hi = ranges.length;
+		while (lo < hi) {
 			const mid = (lo + hi) >> 1;
-			if (clock < ranges[mid][0]) hi = mid - 1;
-			else if (clock >= ranges[mid][1]) lo = mid + 1;
-			else return true;
+			if (ranges[mid][1] <= start) lo = mid + 1;
+			else hi = mid;
 		}
-		return false;
+		return lo < ranges.length && ranges[lo][0] < end;
 	};
-	return { structs, ds, byClock, ranges, origins, resolve: resolveOnce, isDeletedHere };
+	const isDeletedHere = (client: number, clock: number) => overlapsDeleted(client, clock, clock + 1);
+	return { structs, ds, items, localAt, ranges, origins, resolve: resolveOnce, isDeletedHere, overlapsDeleted };
 }
 
 /**
@@ -237,12 +260,12 @@ function forEachEffectiveDeletion(
 ): void {
 	let total = 0;
 	for (const deletes of a.ds.values()) for (const d of deletes) total += d.len;
-	if (total <= 4 * (index.current.size + a.byClock.size) + 64) {
+	if (total <= 4 * (index.current.size + a.items.length) + 64) {
 		for (const [client, deletes] of a.ds) {
 			for (const d of deletes) {
 				for (let clock = d.clock; clock < d.clock + d.len; clock++) {
 					const id = idKey(client, clock);
-					const local = a.byClock.get(id);
+					const local = a.localAt(client, clock);
 					if (local) {
 						visit(client, clock, local, undefined);
 						continue;
@@ -255,14 +278,14 @@ function forEachEffectiveDeletion(
 		return;
 	}
 	// a long delete set (a full-state resend): scan the live values and the update's items instead
-	for (const [id, item] of a.byClock) {
-		const [client, clock] = id.split(':').map(Number);
-		if (a.isDeletedHere(client, clock)) visit(client, clock, item, undefined);
+	for (const item of a.items) {
+		const { client, clock } = item.id;
+		if (a.overlapsDeleted(client, clock, clock + item.length)) visit(client, clock, item, undefined);
 	}
 	for (const id of index.current.values()) {
 		const [client, clock] = id.split(':').map(Number);
 		const entry = index.items.get(id);
-		if (entry && !a.byClock.has(id) && a.isDeletedHere(client, clock)) visit(client, clock, undefined, entry);
+		if (entry && !a.localAt(client, clock) && a.isDeletedHere(client, clock)) visit(client, clock, undefined, entry);
 	}
 }
 
