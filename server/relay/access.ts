@@ -6,9 +6,11 @@ import {
 	computeAccess,
 	computeOrgDocAccess,
 	computePersonalDocAccess,
-	type AccessFacts,
 	type LaneGrant
 } from '../../src/lib/shared/policy.ts';
+import { readConversationFacts, readOrgMemberIds } from '../../src/lib/server/access-facts.ts';
+
+export { readOrgMemberIds };
 
 /** A connection's access to one document. */
 export interface DocAccess {
@@ -44,41 +46,3 @@ export async function resolveDocAccess(client: Client, userId: string, ref: DocR
 	return { role: grant.role, lane, orgId: facts.conversation?.orgId ?? null };
 }
 
-/** The policy's facts about a user and a conversation, in one round trip. */
-export async function readConversationFacts(client: Client, userId: string, conversationId: string): Promise<AccessFacts> {
-	const [conv, member, participant] = await client.batch(
-		[
-			{
-				sql: `SELECT c.org_id, c.kind, c.guests_allowed, o.guests_allowed AS org_guests, o.who_may_invite
-				      FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?`,
-				args: [conversationId]
-			},
-			{
-				sql: `SELECT m.role FROM memberships m JOIN conversations c ON c.org_id = m.org_id
-				      WHERE c.id = ? AND m.user_id = ?`,
-				args: [conversationId, userId]
-			},
-			{
-				sql: 'SELECT role FROM conversation_participants WHERE conversation_id = ? AND user_id = ?',
-				args: [conversationId, userId]
-			}
-		],
-		'read'
-	);
-	const c = conv.rows[0];
-	return {
-		userId,
-		orgRole: (member.rows[0]?.role as OrgRole | undefined) ?? null,
-		participantRole: (participant.rows[0]?.role as 'member' | 'guest' | undefined) ?? null,
-		conversation: c
-			? { orgId: String(c.org_id), kind: c.kind as 'email' | 'channel', guestsAllowed: Boolean(Number(c.guests_allowed)) }
-			: null,
-		org: c ? { guestsAllowed: Boolean(Number(c.org_guests)), whoMayInvite: c.who_may_invite as 'members' | 'admins' } : null
-	};
-}
-
-/** User ids of an organization's members (assignees must be members, never guests). */
-export async function readOrgMemberIds(client: Client, orgId: string): Promise<Set<string>> {
-	const result = await client.execute({ sql: 'SELECT user_id FROM memberships WHERE org_id = ?', args: [orgId] });
-	return new Set(result.rows.map((row) => String(row.user_id)));
-}
