@@ -16,8 +16,8 @@ export interface DocIndex {
 	stateVector: Map<number, number>;
 	/** Client id -> user id of the first user that wrote with it (the server's own writes: 'system'). */
 	bindings: Map<number, string>;
-	/** `${client}:${clock}` -> the map entry this item is (deleted and GC structs whose entry is unknown have none). */
-	items: Map<string, { root: string; key: string }>;
+	/** `${client}:${clock}` -> the map entry this item is (deleted and GC structs whose entry is unknown have none); `origin` of JSON items, to order concurrent writes. */
+	items: Map<string, { root: string; key: string; origin?: string | null }>;
 	/** `${root}\u0000${key}` -> item id `${client}:${clock}` of the live value. */
 	current: Map<string, string>;
 }
@@ -436,13 +436,20 @@ export function indexUpdate(index: DocIndex, update: Uint8Array, actorId: string
 		if (!(s instanceof Y.Item)) continue;
 		const where = a.resolve(s);
 		if (!where.ok) continue;
-		const entry = { root: where.root, key: where.key };
+		const isAny = s.content instanceof Y.ContentAny;
+		const origin = s.origin ? idKey(s.origin.client, s.origin.clock) : null;
+		const entry = isAny ? { root: where.root, key: where.key, origin } : { root: where.root, key: where.key };
 		for (let i = 0; i < s.length; i++) index.items.set(idKey(s.id.client, s.id.clock + i), entry);
 		const ek = entryKey(where.root, where.key);
 		const id = idKey(s.id.client, s.id.clock);
-		const live = s.content instanceof Y.ContentAny && !a.isDeletedHere(s.id.client, s.id.clock) && !a.origins.has(id);
-		if (live) touched.set(ek, id);
-		else if (!touched.has(ek)) touched.set(ek, null);
+		const live = isAny && !a.isDeletedHere(s.id.client, s.id.clock) && !a.origins.has(id);
+		if (live) {
+			// concurrent writes from the same origin: Yjs keeps the one of the higher client id
+			const current = touched.has(ek) ? undefined : index.current.get(ek);
+			const rival = current === undefined ? undefined : index.items.get(current);
+			const loses = rival !== undefined && rival.origin === origin && Number(current!.split(':')[0]) > s.id.client;
+			if (!loses) touched.set(ek, id);
+		} else if (!touched.has(ek)) touched.set(ek, null);
 	}
 	for (const [ek, id] of touched) {
 		if (id !== null) index.current.set(ek, id);
