@@ -5,18 +5,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readConfig } from '../src/lib/server/config.ts';
 import { getDatabase } from '../src/lib/server/db/index.ts';
-import { seedDemoIfEmpty } from '../src/lib/server/seed.ts';
+import { seedDemoDocuments, seedDemoIfEmpty } from '../src/lib/server/seed.ts';
 import { getSyncEndpoint } from './sync-endpoint.ts';
 
 const config = readConfig();
-const { db } = await getDatabase(config.databaseUrl);
-const seeded = config.seedDemo ? await seedDemoIfEmpty(db) : null;
+const database = await getDatabase(config.databaseUrl);
+// the relay first: seeding writes the demo documents through it
+const endpoint = await getSyncEndpoint(config.databaseUrl);
+const seeded = config.seedDemo ? await seedDemoIfEmpty(database.db) : null;
+if (seeded) await seedDemoDocuments(database);
 
 // The build output is plain JS made by `vite build`; imported by path so the type check does not need it.
 const handlerUrl = pathToFileURL(path.resolve(process.env.PARLEY_BUILD_DIR ?? 'build', 'handler.js')).href;
 const { handler } = (await import(handlerUrl)) as { handler: http.RequestListener };
 
-const endpoint = await getSyncEndpoint();
 const server = http.createServer(handler);
 server.on('upgrade', (req, socket, head) => {
 	const pathname = (req.url ?? '').split('?')[0];

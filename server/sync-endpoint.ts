@@ -44,7 +44,8 @@ export function isAllowedOrigin(req: IncomingMessage, configured: string | null)
 /** Creates the endpoint and its relay over the given (or configured) database. */
 export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Promise<SyncEndpoint> {
 	const config = readConfig();
-	const { db, client } = await getDatabase(options.databaseUrl ?? config.databaseUrl);
+	const databaseUrl = options.databaseUrl ?? config.databaseUrl;
+	const { db, client } = await getDatabase(databaseUrl);
 	const relay = new Relay({ client, limits: options.limits, log: options.log });
 	const origin = options.origin === undefined ? config.origin : options.origin;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
@@ -89,17 +90,27 @@ export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Pro
 			})().catch(() => refuse(socket, 500, 'Server error'));
 		},
 		async close() {
+			setRelay(databaseUrl, null);
+			endpoints().delete(databaseUrl);
 			await relay.close();
 			wss.close();
 		}
 	};
-	setRelay(relay);
+	setRelay(databaseUrl, relay);
 	return endpoint;
 }
 
-const key = '__parleySyncEndpoint';
-/** The process's endpoint over the configured database, created on first use. */
-export function getSyncEndpoint(): Promise<SyncEndpoint> {
+function endpoints(): Map<string, Promise<SyncEndpoint>> {
 	const g = globalThis as Record<string, unknown>;
-	return ((g[key] as Promise<SyncEndpoint> | undefined) ??= createSyncEndpoint()) as Promise<SyncEndpoint>;
+	return (g.__parleySyncEndpoints ??= new Map()) as Map<string, Promise<SyncEndpoint>>;
+}
+
+/** The process's endpoint over a database (the configured one by default), created on first use. */
+export function getSyncEndpoint(databaseUrl: string = readConfig().databaseUrl): Promise<SyncEndpoint> {
+	let endpoint = endpoints().get(databaseUrl);
+	if (!endpoint) {
+		endpoint = createSyncEndpoint({ databaseUrl });
+		endpoints().set(databaseUrl, endpoint);
+	}
+	return endpoint;
 }

@@ -3,14 +3,15 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { getDatabase } from '$lib/server/db/index.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
 import { readConfig } from '$lib/server/config.ts';
-import { seedDemoIfEmpty } from '$lib/server/seed.ts';
+import { seedDemoDocuments, seedDemoIfEmpty } from '$lib/server/seed.ts';
 import { clearSessionCookie, isSameOriginRequest, setSessionCookie } from '$lib/server/http.ts';
 
 /** `vite dev` does not run server/index.ts: seed an empty database here too (a no-op once seeded). */
 export const init: ServerInit = async () => {
 	if (!readConfig().seedDemo) return;
-	const { db } = await getDatabase();
-	const lines = await seedDemoIfEmpty(db);
+	const database = await getDatabase();
+	const lines = await seedDemoIfEmpty(database.db);
+	if (lines) await seedDemoDocuments(database);
 	if (lines) console.log(['Demo data seeded. Sign in with:', ...lines.map((l) => `  ${l}`)].join('\n'));
 };
 

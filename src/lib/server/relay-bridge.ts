@@ -1,7 +1,8 @@
 // SvelteKit code (actions, endpoints) and the relay run in one process but in two module graphs
-// (the Vite bundle and server/ under tsx). The relay registers itself here, on globalThis, so
-// actions can tell it about access changes and server-written document edits.
+// (the Vite bundle and server/ under tsx). The relay registers itself here, on globalThis and by
+// database URL, so actions can tell it about access changes and server-written document edits.
 import type * as Y from 'yjs';
+import { readConfig } from './config.ts';
 
 /** What app code may ask of the relay. */
 export interface RelayBridge {
@@ -15,14 +16,30 @@ export interface RelayBridge {
 	readState(doc: string): Promise<Uint8Array>;
 }
 
-const key = '__parleyRelay';
-
-/** Registers the process's relay. */
-export function setRelay(relay: RelayBridge | null): void {
-	(globalThis as Record<string, unknown>)[key] = relay;
+function registry(): Map<string, RelayBridge> {
+	const g = globalThis as Record<string, unknown>;
+	return (g.__parleyRelays ??= new Map()) as Map<string, RelayBridge>;
 }
 
-/** The process's relay, or null when none runs (e.g. a script). */
-export function getRelay(): RelayBridge | null {
-	return ((globalThis as Record<string, unknown>)[key] as RelayBridge | undefined) ?? null;
+/** Registers the relay serving the database at `databaseUrl`. */
+export function setRelay(databaseUrl: string, relay: RelayBridge | null): void {
+	if (relay) registry().set(databaseUrl, relay);
+	else registry().delete(databaseUrl);
+}
+
+/** The relay serving a database (the configured one by default), or null when none runs. */
+export function getRelay(databaseUrl: string = readConfig().databaseUrl): RelayBridge | null {
+	return registry().get(databaseUrl) ?? null;
+}
+
+/**
+ * The relay for a database, starting one if none runs in this process yet (`vite dev`, where
+ * server/index.ts does not run, and scripts). Documents are only ever written through a relay, so
+ * its in-memory state and the stored state cannot drift apart.
+ */
+export async function requireRelay(databaseUrl: string = readConfig().databaseUrl): Promise<RelayBridge> {
+	const running = getRelay(databaseUrl);
+	if (running) return running;
+	const { getSyncEndpoint } = await import('../../../server/sync-endpoint.ts');
+	return (await getSyncEndpoint(databaseUrl)).relay;
 }

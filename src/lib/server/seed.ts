@@ -1,5 +1,5 @@
 import { count } from 'drizzle-orm';
-import type { Db } from './db/index.ts';
+import type { Database, Db } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from './db/schema.ts';
 import { hashPassword } from './auth/accounts.ts';
 
@@ -66,4 +66,71 @@ export async function seedDemoIfEmpty(db: Db): Promise<string[] | null> {
 		`${DemoUsers.bob.email} / ${DEMO_PASSWORD}  (${DemoOrgs.acme.name}, member)`,
 		`${DemoUsers.nora.email} / ${DEMO_PASSWORD}  (${DemoOrgs.northwind.name}, owner)`
 	];
+}
+
+/**
+ * Writes the demo conversations' documents (an inbound email, chat, tasks, labels) through the
+ * relay, and every demo user's inbox. Run after `seedDemoIfEmpty` seeded the rows.
+ */
+export async function seedDemoDocuments(database: Database): Promise<void> {
+	const { requireRelay } = await import('./relay-bridge.ts');
+	const { syncInbox } = await import('./conversations.ts');
+	const { db } = database;
+	const relay = await requireRelay(database.url);
+	const convs = await db.select().from(conversations);
+	const people = await db.select({ id: users.id, email: users.email, name: users.name }).from(users);
+	const byEmail = new Map(people.map((p) => [p.email, p]));
+	const alice = byEmail.get(DemoUsers.alice.email)!;
+	const bob = byEmail.get(DemoUsers.bob.email)!;
+	const order = convs.find((c) => c.subject === DemoConversations.order.subject)!;
+	const redesign = convs.find((c) => c.subject === DemoConversations.redesign.subject)!;
+	const now = Date.now();
+	const hour = 60 * 60 * 1000;
+	const day = (offset: number) => new Date(now + offset * 24 * hour).toISOString().slice(0, 10);
+
+	await relay.serverEdit(`c/${order.id}/thread`, (ydoc) => {
+		ydoc.getMap('events').set('created', { id: 'created', type: 'conversation-created', actorName: 'Parley', subjectName: order.subject, at: now - 3 * hour });
+		ydoc.getMap('messages').set('demo-in-1', {
+			id: 'demo-in-1',
+			direction: 'in',
+			from: { name: 'Dana Whitfield', address: 'dana@example.com' },
+			to: [{ name: DemoOrgs.acme.name, address: DemoOrgs.acme.inboxAddress }],
+			cc: [],
+			subject: order.subject,
+			text: 'Hi Acme team,\n\nMy order #1042 arrived today and the glass panel of the lamp is cracked. The box looked fine from the outside. Could you send a replacement? I can send photos if that helps.\n\nThanks,\nDana',
+			sentAt: now - 3 * hour,
+			messageId: '<demo-1042@example.com>',
+			attachments: []
+		});
+	});
+	await relay.serverEdit(`c/${order.id}/chat`, (ydoc) => {
+		const key = `${bob.id}:demo1`;
+		ydoc.getMap('messages').set(key, { id: key, authorId: bob.id, text: 'Warehouse says this batch had a packing issue. I think we should replace it without asking for photos.', mentions: [], createdAt: now - 2 * hour });
+	});
+	await relay.serverEdit(`c/${order.id}/tasks`, (ydoc) => {
+		const tasks = ydoc.getMap('tasks');
+		tasks.set('demo-task-1', { id: 'demo-task-1', title: 'Ship a replacement lamp', description: 'Same model, express shipping.', status: 'open', due: day(1), createdBy: alice.id, createdAt: now - hour, updatedAt: now - hour, updatedBy: alice.id });
+		tasks.set('demo-task-2', { id: 'demo-task-2', title: 'Check the rest of batch 7 for damage', description: '', status: 'done', due: null, createdBy: bob.id, createdAt: now - hour, updatedAt: now - hour / 2, updatedBy: bob.id });
+	});
+	await relay.serverEdit(`o/${order.orgId}/labels`, (ydoc) => {
+		const labels = ydoc.getMap('labels');
+		labels.set('urgent', { id: 'urgent', name: 'Urgent', color: '#d93025', createdBy: alice.id });
+		labels.set('shipping', { id: 'shipping', name: 'Shipping', color: '#1a73e8', createdBy: alice.id });
+	});
+	await relay.serverEdit(`c/${order.id}/internal`, (ydoc) => {
+		ydoc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: alice.id, appliedAt: now - hour });
+		ydoc.getMap('assignees').set(alice.id, { userId: alice.id, assignedBy: bob.id, assignedAt: now - hour });
+		ydoc.getMap('taskAssignees').set('demo-task-1', { taskId: 'demo-task-1', userId: bob.id, assignedBy: alice.id, assignedAt: now - hour });
+	});
+	await relay.serverEdit(`c/${redesign.id}/thread`, (ydoc) => {
+		ydoc.getMap('events').set('created', { id: 'created', type: 'conversation-created', actorName: DemoUsers.alice.name, subjectName: redesign.subject, at: now - 24 * hour });
+	});
+	await relay.serverEdit(`c/${redesign.id}/chat`, (ydoc) => {
+		const key = `${alice.id}:demo1`;
+		ydoc.getMap('messages').set(key, { id: key, authorId: alice.id, text: 'This channel is for the redesign with our contractors. Drafts and feedback go here.', mentions: [], createdAt: now - 23 * hour });
+	});
+	await relay.serverEdit(`c/${redesign.id}/tasks`, (ydoc) => {
+		ydoc.getMap('tasks').set('demo-task-3', { id: 'demo-task-3', title: 'Homepage wireframes', description: 'Desktop and phone.', status: 'open', due: day(7), createdBy: alice.id, createdAt: now - 23 * hour, updatedAt: now - 23 * hour, updatedBy: alice.id });
+	});
+	for (const person of people) await syncInbox(database, person.id);
 }

@@ -1,0 +1,165 @@
+// Conversations outside the CRDT: creating channels, the per-user inbox index (u/<id>/inbox,
+// written only by the server), the view facts a conversation page needs, and system events.
+import type { Client } from '@libsql/client';
+import { and, eq } from 'drizzle-orm';
+import type { Database } from './db/index.ts';
+import { conversationParticipants, conversations, memberships, organizations } from './db/schema.ts';
+import { readConversationFacts } from './access-facts.ts';
+import { requireRelay } from './relay-bridge.ts';
+import { canCreateConversation, computeAccess, type Grant } from '../shared/policy.ts';
+import { conversationDoc } from '../shared/doc-names.ts';
+import { createId, type InboxEntry, type ThreadEvent } from '../shared/records.ts';
+
+export const MAX_SUBJECT = 200;
+
+/** The conversations a user can open, each with the role the policy gives them. */
+export async function listInboxEntries(client: Client, userId: string): Promise<InboxEntry[]> {
+	// candidates: every conversation of the user's organizations, and those they take part in
+	const result = await client.execute({
+		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at
+		      FROM conversations c JOIN organizations o ON o.id = c.org_id
+		      WHERE c.org_id IN (SELECT org_id FROM memberships WHERE user_id = ?)
+		         OR c.id IN (SELECT conversation_id FROM conversation_participants WHERE user_id = ?)`,
+		args: [userId, userId]
+	});
+	const entries: InboxEntry[] = [];
+	for (const row of result.rows) {
+		const grant = computeAccess(await readConversationFacts(client, userId, String(row.id)));
+		if (grant.role === 'none') continue;
+		entries.push({
+			id: String(row.id),
+			orgId: String(row.org_id),
+			orgName: String(row.org_name),
+			subject: String(row.subject),
+			kind: row.kind as 'email' | 'channel',
+			role: grant.role,
+			snippet: '',
+			lastActivityAt: Number(row.last_activity_at)
+		});
+	}
+	return entries;
+}
+
+/**
+ * Brings a user's inbox document in line with what they may open. Entries they lost are removed,
+ * which is how a replica learns to drop a conversation it was revoked from.
+ */
+export async function syncInbox(database: Database, userId: string): Promise<void> {
+	const entries = await listInboxEntries(database.client, userId);
+	const relay = await requireRelay(database.url);
+	await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+		const map = ydoc.getMap<InboxEntry>('conversations');
+		const wanted = new Map(entries.map((e) => [e.id, e]));
+		for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
+		for (const [id, entry] of wanted) {
+			const current = map.get(id);
+			// keep the server-written snippet if the row did not change otherwise
+			const next = { ...entry, snippet: current?.snippet ?? entry.snippet };
+			if (JSON.stringify(current) !== JSON.stringify(next)) map.set(id, next);
+		}
+	});
+}
+
+/** Re-syncs the inbox of everyone who can see a conversation (members of its org and its participants). */
+export async function syncConversationInboxes(database: Database, conversationId: string, alsoUserIds: string[] = []): Promise<void> {
+	const result = await database.client.execute({
+		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
+		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
+		args: [conversationId, conversationId]
+	});
+	const ids = new Set([...result.rows.map((r) => String(r.user_id)), ...alsoUserIds]);
+	for (const id of ids) await syncInbox(database, id);
+}
+
+export type CreateResult = { ok: true; id: string } | { ok: false; status: 400 | 403; message: string };
+
+/** Creates a channel (a conversation with no external thread); members only, through the policy. */
+export async function createChannel(database: Database, userId: string, orgId: string, subject: string, actorName: string): Promise<CreateResult> {
+	const { db } = database;
+	const trimmed = subject.trim();
+	if (!trimmed) return { ok: false, status: 400, message: 'Give the channel a name.' };
+	if (trimmed.length > MAX_SUBJECT) return { ok: false, status: 400, message: `Channel names are at most ${MAX_SUBJECT} characters.` };
+	const [membership] = await db
+		.select({ role: memberships.role })
+		.from(memberships)
+		.where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+	if (!canCreateConversation(membership?.role ?? null)) return { ok: false, status: 403, message: 'Only members of this organization can create channels.' };
+	const id = createId();
+	const now = Date.now();
+	await db.batch([
+		db.insert(conversations).values({ id, orgId, subject: trimmed, kind: 'channel', createdBy: userId, createdAt: now, lastActivityAt: now }),
+		db.insert(conversationParticipants).values({ conversationId: id, userId, role: 'member', addedAt: now })
+	]);
+	await addThreadEvent(database, id, { type: 'conversation-created', actorName, subjectName: trimmed });
+	await syncConversationInboxes(database, id);
+	return { ok: true, id };
+}
+
+/** Adds a system event (invitation pending, guest joined, …) to a conversation's thread document. */
+export async function addThreadEvent(database: Database, conversationId: string, event: Omit<ThreadEvent, 'id' | 'at'>): Promise<void> {
+	const relay = await requireRelay(database.url);
+	const id = createId();
+	await relay.serverEdit(conversationDoc(conversationId, 'thread'), (ydoc) => {
+		ydoc.getMap('events').set(id, { id, at: Date.now(), ...event });
+	});
+}
+
+export interface Person {
+	id: string;
+	name: string;
+}
+export interface ConversationView {
+	conversation: { id: string; subject: string; kind: 'email' | 'channel'; orgId: string; orgName: string };
+	grant: Grant;
+	/** Who takes part; never email addresses. */
+	participants: Array<Person & { role: 'member' | 'guest' }>;
+	/** Who the viewer may @mention, as the policy allows (guests: only people in the conversation). */
+	mentionable: Person[];
+	/** Who may be assigned: the organization's members; empty for guests, who never see the member list. */
+	members: Person[];
+}
+
+/** What a conversation page needs besides the documents, or null when the user may not open it. */
+export async function readConversationView(client: Client, userId: string, conversationId: string): Promise<ConversationView | null> {
+	const facts = await readConversationFacts(client, userId, conversationId);
+	const grant = computeAccess(facts);
+	if (grant.role === 'none' || !facts.conversation) return null;
+	const [conv, participants, members] = await client.batch(
+		[
+			{
+				sql: 'SELECT c.id, c.subject, c.kind, c.org_id, o.name AS org_name FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?',
+				args: [conversationId]
+			},
+			{
+				sql: `SELECT u.id, u.name, p.role FROM conversation_participants p JOIN users u ON u.id = p.user_id
+				      WHERE p.conversation_id = ? ORDER BY p.added_at`,
+				args: [conversationId]
+			},
+			{
+				sql: `SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? ORDER BY u.name`,
+				args: [facts.conversation.orgId]
+			}
+		],
+		'read'
+	);
+	const c = conv.rows[0];
+	const people = participants.rows.map((r) => ({ id: String(r.id), name: String(r.name), role: r.role as 'member' | 'guest' }));
+	const memberList = grant.role === 'member' ? members.rows.map((r) => ({ id: String(r.id), name: String(r.name) })) : [];
+	const byId = new Map<string, Person>();
+	for (const p of people) byId.set(p.id, { id: p.id, name: p.name });
+	if (grant.actions.mention === 'organization') for (const m of memberList) byId.set(m.id, m);
+	const mentionable = grant.actions.mention === 'none' ? [] : [...byId.values()].filter((p) => p.id !== userId);
+	return {
+		conversation: { id: String(c.id), subject: String(c.subject), kind: c.kind as 'email' | 'channel', orgId: String(c.org_id), orgName: String(c.org_name) },
+		grant,
+		participants: people,
+		mentionable,
+		members: memberList
+	};
+}
+
+/** The organization's name, for events and mail. */
+export async function readOrgName(database: Database, orgId: string): Promise<string | null> {
+	const [row] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgId));
+	return row?.name ?? null;
+}
