@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getDatabase } from '$lib/server/db/index.ts';
 import { invalidateSession, invalidateUserSessions } from '$lib/server/auth/session.ts';
+import { getRelay } from '$lib/server/relay-bridge.ts';
 import { clearSessionCookie } from '$lib/server/http.ts';
 
 export const load: PageServerLoad = () => redirect(303, '/');
@@ -12,6 +13,8 @@ export const actions: Actions = {
 		if (event.locals.session) {
 			const { db } = await getDatabase();
 			await invalidateSession(db, event.locals.session.id);
+			// open sockets of this session end now, not at their next reconnect
+			getRelay()?.endSessions({ sessionId: event.locals.session.id });
 		}
 		clearSessionCookie(event);
 		redirect(303, '/signin');
@@ -21,6 +24,7 @@ export const actions: Actions = {
 		if (event.locals.user) {
 			const { db } = await getDatabase();
 			await invalidateUserSessions(db, event.locals.user.id);
+			getRelay()?.endSessions({ userId: event.locals.user.id });
 		}
 		clearSessionCookie(event);
 		redirect(303, '/signin?signedOut=everywhere');

@@ -1,5 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
+import { syncInbox } from '$lib/server/conversations.ts';
+import { getRelay } from '$lib/server/relay-bridge.ts';
 import { getDatabase } from '$lib/server/db/index.ts';
 import { acceptMemberInvitation, InvitationMessages, readInvitation } from '$lib/server/invitations.ts';
 import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
@@ -23,6 +25,13 @@ export const load: PageServerLoad = async ({ params }) => {
 	};
 };
 
+/** A new member's inbox lists the organization's conversations, and open sockets learn their new role. */
+async function onMembershipChanged(userId: string): Promise<void> {
+	const database = await getDatabase();
+	await syncInbox(database, userId);
+	await getRelay(database.url)?.refreshAccess({ userId });
+}
+
 export const actions: Actions = {
 	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
 	accept: async ({ params, request, locals }) => {
@@ -33,6 +42,7 @@ export const actions: Actions = {
 		const { db } = await getDatabase();
 		const result = await acceptMemberInvitation(db, token.value, locals.user, { confirmDifferentEmail: confirm });
 		if (!result.ok) return fail(result.status, { message: result.message });
+		await onMembershipChanged(locals.user.id);
 		await switchOrganization(db, locals.session.id, locals.user.id, result.orgId);
 		redirect(303, '/');
 	},
@@ -56,6 +66,7 @@ export const actions: Actions = {
 		if (!created.ok) return fail(400, { ...echo, message: AccountMessages.emailTaken });
 		const accepted = await acceptMemberInvitation(db, token.value, created.user);
 		if (!accepted.ok) return fail(accepted.status, { ...echo, message: accepted.message });
+		await onMembershipChanged(created.user.id);
 		// a visitor who was signed in as someone else leaves that session behind on this browser
 		if (locals.session) await invalidateSession(db, locals.session.id);
 		const { token: sessionToken, session } = await startSession(db, created.user.id, accepted.orgId);
