@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, blob, primaryKey, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, blob, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Timestamps are milliseconds since the epoch, stored as integers.
 
@@ -21,6 +21,8 @@ export const organizations = sqliteTable('organizations', {
 	whoMayInvite: text('who_may_invite', { enum: ['members', 'admins'] }).notNull().default('members'),
 	guestsPerInviter: integer('guests_per_inviter').notNull().default(5),
 	conversationsPerGuest: integer('conversations_per_guest').notNull().default(5),
+	// SHA-256 of the secret that authenticates this organization's inbound-mail webhook
+	inboundSecretHash: text('inbound_secret_hash'),
 	createdAt: integer('created_at').notNull()
 });
 
@@ -165,3 +167,73 @@ export const docClients = sqliteTable(
 	(t) => [primaryKey({ columns: [t.doc, t.clientId] })]
 );
 
+
+/** External email messages of conversations, for threading by Message-ID / In-Reply-To / References. */
+export const mailMessages = sqliteTable(
+	'mail_messages',
+	{
+		id: text('id').primaryKey(), // the record id in the conversation's thread document
+		orgId: text('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+		conversationId: text('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+		messageId: text('message_id').notNull(), // the RFC 5322 Message-ID, with angle brackets
+		inReplyTo: text('in_reply_to'),
+		references: text('references'), // space-separated Message-IDs
+		direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+		createdAt: integer('created_at').notNull()
+	},
+	(t) => [uniqueIndex('mail_messages_org_message_id').on(t.orgId, t.messageId), index('mail_messages_conversation').on(t.conversationId)]
+);
+
+/** Attachments of external messages; downloadable by the conversation's participants, guests included. */
+export const attachments = sqliteTable(
+	'attachments',
+	{
+		id: text('id').primaryKey(),
+		conversationId: text('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+		mailMessageId: text('mail_message_id').notNull(),
+		filename: text('filename').notNull(),
+		contentType: text('content_type').notNull(),
+		size: integer('size').notNull(),
+		data: blob('data', { mode: 'buffer' }).notNull(),
+		createdAt: integer('created_at').notNull()
+	},
+	(t) => [index('attachments_conversation').on(t.conversationId)]
+);
+
+/** Replies to external messages, keyed by a client-chosen id so a reply queued offline is sent once. */
+export const outgoingReplies = sqliteTable('outgoing_replies', {
+	id: text('id').primaryKey(),
+	conversationId: text('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+	userId: text('user_id').notNull(),
+	status: text('status', { enum: ['sending', 'sent', 'failed'] }).notNull(),
+	error: text('error'),
+	createdAt: integer('created_at').notNull()
+});
+
+/** Notification level per user: conversationId '' is the user's default. */
+export const notificationSettings = sqliteTable(
+	'notification_settings',
+	{
+		userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+		conversationId: text('conversation_id').notNull(),
+		level: text('level', { enum: ['all', 'mentions', 'none'] }).notNull()
+	},
+	(t) => [primaryKey({ columns: [t.userId, t.conversationId] })]
+);
+
+/** The in-app notification list; email notifications are batched from it per conversation. */
+export const notifications = sqliteTable(
+	'notifications',
+	{
+		id: text('id').primaryKey(),
+		userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+		conversationId: text('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+		kind: text('kind', { enum: ['mention', 'activity', 'assigned', 'invited'] }).notNull(),
+		actorId: text('actor_id'),
+		text: text('text').notNull(),
+		createdAt: integer('created_at').notNull(),
+		readAt: integer('read_at'),
+		emailedAt: integer('emailed_at')
+	},
+	(t) => [index('notifications_user').on(t.userId, t.createdAt), index('notifications_pending_email').on(t.emailedAt)]
+);
