@@ -50,7 +50,7 @@ export function docJson(ydoc: Y.Doc): Record<string, Record<string, unknown>> {
 }
 
 /** What the server holds for a document, as seen by a fresh connection of `cookie`. */
-export async function serverView(relay: TestRelay, cookie: string, doc: string): Promise<{ json: unknown; sv: number[]; ydoc: Y.Doc }> {
+export async function serverView(relay: TestRelay, cookie: string, doc: string): Promise<{ json: Record<string, Record<string, unknown>>; sv: number[]; ydoc: Y.Doc }> {
 	const client = await relay.connect(cookie);
 	try {
 		const { role, state } = await open(client, doc);
