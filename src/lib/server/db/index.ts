@@ -36,7 +36,9 @@ async function open(url: string): Promise<Database> {
 		// WAL lets readers proceed during writes; busy_timeout waits out a concurrent writer instead of failing
 		await client.execute('PRAGMA journal_mode = WAL');
 		await client.execute('PRAGMA busy_timeout = 5000');
-		await client.execute('PRAGMA synchronous = NORMAL');
+		// FULL: a commit is on disk before the relay acknowledges it (WAL + NORMAL could lose the last
+		// commits on power loss); group commit in the relay keeps the cost to one fsync per batch
+		await client.execute('PRAGMA synchronous = FULL');
 	}
 	await client.execute('PRAGMA foreign_keys = ON');
 	const db = drizzle(client, { schema });
