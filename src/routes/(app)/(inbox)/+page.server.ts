@@ -1,11 +1,18 @@
-import type { PageServerLoad } from './$types';
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions } from './$types';
 import { getDatabase } from '$lib/server/db/index.ts';
-import { listConversations, listUserOrgs, pickCurrentOrg } from '$lib/server/orgs.ts';
+import { createChannel } from '$lib/server/conversations.ts';
 
-// Placeholder home: the current organization's conversations (the real inbox replaces this page).
-export const load: PageServerLoad = async ({ locals }) => {
-	const { db } = await getDatabase();
-	const orgs = await listUserOrgs(db, locals.user!.id);
-	const org = pickCurrentOrg(orgs, locals.session!.currentOrgId);
-	return { conversations: org ? await listConversations(db, org.id) : [] };
+// The inbox page reads the user's replica (u/<id>/inbox) in the browser; only creating a channel
+// goes through the server, which checks membership through the policy.
+export const actions: Actions = {
+	createChannel: async ({ request, locals }) => {
+		if (!locals.user) redirect(303, '/signin');
+		const form = await request.formData();
+		const subject = String(form.get('subject') ?? '');
+		const orgId = String(form.get('orgId') ?? '');
+		const result = await createChannel(await getDatabase(), locals.user.id, orgId, subject, locals.user.name);
+		if (!result.ok) return fail(result.status, { message: result.message, subject: subject.slice(0, 200) });
+		redirect(303, `/c/${result.id}`);
+	}
 };

@@ -1,0 +1,133 @@
+// The tab's connection to its replica (DESIGN.md §6): one SyncProvider per tab, created by the
+// (app) layout in the browser only, plus the user's own documents (inbox index, private records)
+// that every list reads. A module singleton so the shell (rendered above the (app) layout) sees it.
+import { SyncProvider } from '$lib/sync/provider.ts';
+import { createIndexedDbStore } from '$lib/sync/local-store.ts';
+import { RecordMap } from '$lib/sync/records.svelte.ts';
+import { SyncStatus } from '$lib/sync/sync-status.svelte.ts';
+import { conversationDoc } from '$lib/shared/doc-names.ts';
+import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
+
+/** The sidebar's folders. */
+export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Channels: 'channels', Shared: 'shared' } as const;
+export type Folder = (typeof Folder)[keyof typeof Folder];
+
+/**
+ * Conversation assignees for "Assigned to me": the `internal` document of each conversation where the
+ * user is a member. Never opened for a guest entry (the relay would refuse it anyway).
+ */
+export class AssignedIndex {
+	#maps = new Map<string, RecordMap<Assignee>>();
+	#version = $state(0);
+	#provider: SyncProvider;
+
+	constructor(provider: SyncProvider) {
+		this.#provider = provider;
+	}
+
+	/** Opens the internal documents of member entries, closes those no longer listed. */
+	sync(entries: InboxEntry[]): void {
+		const wanted = new Set(entries.filter((e) => e.role === 'member').map((e) => e.id));
+		let changed = false;
+		for (const [id, map] of this.#maps) {
+			if (wanted.has(id)) continue;
+			map.destroy();
+			this.#maps.delete(id);
+			changed = true;
+		}
+		for (const id of wanted) {
+			if (this.#maps.has(id)) continue;
+			this.#maps.set(id, new RecordMap<Assignee>(this.#provider, conversationDoc(id, 'internal'), 'assignees', 'assignedAt'));
+			changed = true;
+		}
+		if (changed) this.#version++;
+	}
+
+	/** Whether `userId` is assigned the conversation. */
+	isAssigned(conversationId: string, userId: string): boolean {
+		void this.#version;
+		return this.#maps.get(conversationId)?.get(userId) !== undefined;
+	}
+
+	destroy(): void {
+		for (const map of this.#maps.values()) map.destroy();
+		this.#maps.clear();
+	}
+}
+
+/** The entries of a folder, newest activity first. */
+export function folderEntries(client: AppClient, folder: Folder, orgId: string | null): InboxEntry[] {
+	const all = [...client.inbox.all].reverse();
+	switch (folder) {
+		case Folder.Inbox:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId);
+		case Folder.Channels:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.kind === 'channel');
+		case Folder.Assigned:
+			return all.filter((e) => e.role === 'member' && client.assigned.isAssigned(e.id, client.userId));
+		case Folder.Shared:
+			return all.filter((e) => e.role === 'guest');
+	}
+}
+
+/** Reads `?folder=` (default: the inbox). */
+export function parseFolder(value: string | null): Folder {
+	return (Object.values(Folder) as string[]).includes(value ?? '') ? (value as Folder) : Folder.Inbox;
+}
+
+/** Everything a signed-in tab shares: the provider, its status, and the user's documents. */
+export interface AppClient {
+	userId: string;
+	provider: SyncProvider;
+	status: SyncStatus;
+	inbox: RecordMap<InboxEntry>;
+	reads: RecordMap<ReadMarker>;
+	personalLabels: RecordMap<PersonalLabel>;
+	drafts: RecordMap<Draft>;
+	assigned: AssignedIndex;
+}
+
+let current = $state.raw<AppClient | null>(null);
+
+/** The tab's client, or null before the (app) layout started it (and always during SSR). */
+export function getAppClient(): AppClient | null {
+	return current;
+}
+
+/** Starts (or returns) the tab's client for `userId`; a different user replaces the previous one. */
+export function startAppClient(userId: string): AppClient {
+	if (current?.userId === userId) return current;
+	stopAppClient();
+	const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
+	const provider = new SyncProvider({ url, store: createIndexedDbStore(`parley-${userId}`) });
+	const inboxDoc = `u/${userId}/inbox`;
+	const privateDoc = `u/${userId}/private`;
+	current = {
+		userId,
+		provider,
+		status: new SyncStatus(provider),
+		inbox: new RecordMap<InboxEntry>(provider, inboxDoc, 'conversations', 'lastActivityAt'),
+		reads: new RecordMap<ReadMarker>(provider, privateDoc, 'reads', 'conversationId'),
+		personalLabels: new RecordMap<PersonalLabel>(provider, privateDoc, 'labels', 'labelId'),
+		drafts: new RecordMap<Draft>(provider, privateDoc, 'drafts', 'conversationId'),
+		assigned: new AssignedIndex(provider)
+	};
+	return current;
+}
+
+/** Closes the tab's client (sign-out, user change). */
+export function stopAppClient(): void {
+	const c = current;
+	if (!c) return;
+	current = null;
+	c.assigned.destroy();
+	for (const m of [c.inbox, c.reads, c.personalLabels, c.drafts]) m.destroy();
+	c.status.destroy();
+	c.provider.destroy();
+}
+
+/** Whether a conversation has activity after the user's read marker. */
+export function isUnread(client: AppClient, entry: Pick<InboxEntry, 'id' | 'lastActivityAt'>): boolean {
+	const read = client.reads.get(entry.id);
+	return !read || read.lastReadAt < entry.lastActivityAt;
+}
