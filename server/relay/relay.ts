@@ -23,7 +23,7 @@ import {
 import { validateWrite } from '../../src/lib/shared/write-validator.ts';
 import { readOrgMemberIds, resolveDocAccess, type DocAccess } from './access.ts';
 import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
-import { Connection, type ConnectionIdentity, type RelaySocket } from './connection.ts';
+import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
 import { DocStore } from './doc-store.ts';
 import { Room, SYSTEM_USER } from './room.ts';
 import { WriteQueue } from './write-queue.ts';
@@ -376,20 +376,27 @@ export class Relay {
 			if (room.members && room.orgId && (!filter.orgId || filter.orgId === room.orgId))
 				room.members = await readOrgMemberIds(this.#client, room.orgId);
 		}
+		// Decide every affected subscription first, then apply all changes in one synchronous step:
+		// applying each as soon as it was read would let one lane keep receiving updates (fan-out
+		// runs between the awaits, e.g. over a remote libsql) after another lane of the same
+		// conversation was already cut off.
+		const decided: Array<{ conn: Connection; doc: string; sub: Subscription; access: DocAccess }> = [];
 		for (const conn of [...this.#connections]) {
 			if (filter.userId && conn.identity.userId !== filter.userId) continue;
 			for (const [doc, sub] of [...conn.subs]) {
 				if (filter.conversationId && !(sub.ref.scope === 'conversation' && sub.ref.id === filter.conversationId)) continue;
 				if (filter.orgId && sub.access.orgId !== filter.orgId && !(sub.ref.scope === 'org' && sub.ref.id === filter.orgId)) continue;
-				const access = await resolveDocAccess(this.#client, conn.identity.userId, sub.ref);
-				if (conn.closed || !conn.subs.has(doc)) continue;
-				if (access.role === 'none') {
-					this.#unsubscribe(conn, doc);
-					this.#send(conn, writeAccess(doc, AccessRole.None));
-				} else if (access.role !== sub.access.role || access.lane.write !== sub.access.lane.write) {
-					sub.access = access;
-					this.#send(conn, writeAccess(doc, access.role));
-				}
+				decided.push({ conn, doc, sub, access: await resolveDocAccess(this.#client, conn.identity.userId, sub.ref) });
+			}
+		}
+		for (const { conn, doc, sub, access } of decided) {
+			if (conn.closed || conn.subs.get(doc) !== sub) continue;
+			if (access.role === 'none') {
+				this.#unsubscribe(conn, doc);
+				this.#send(conn, writeAccess(doc, AccessRole.None));
+			} else if (access.role !== sub.access.role || access.lane.write !== sub.access.lane.write) {
+				sub.access = access;
+				this.#send(conn, writeAccess(doc, access.role));
 			}
 		}
 	}
