@@ -58,7 +58,11 @@ export const RateLimits = {
 	signInPerEmail: { limit: 5, windowMs: 15 * MINUTE },
 	signUpPerIp: { limit: 10, windowMs: 60 * MINUTE },
 	mailPerIp: { limit: 10, windowMs: 15 * MINUTE },
-	mailPerRecipient: { limit: 3, windowMs: 15 * MINUTE }
+	mailPerRecipient: { limit: 3, windowMs: 15 * MINUTE },
+	guestInvitePerInviter: { limit: 20, windowMs: 60 * MINUTE },
+	guestInvitePerRecipient: { limit: 5, windowMs: 60 * MINUTE },
+	// every GET and POST of an invitation link counts: a token guesser runs out long before a hit
+	invitationTokenPerIp: { limit: 30, windowMs: 15 * MINUTE }
 } as const satisfies Record<string, RateLimitRule>;
 export type RateLimits = typeof RateLimits;
 
