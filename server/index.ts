@@ -7,6 +7,12 @@ import { readConfig } from '../src/lib/server/config.ts';
 import { getDatabase } from '../src/lib/server/db/index.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '../src/lib/server/seed.ts';
 import { getSyncEndpoint } from './sync-endpoint.ts';
+import { readInboundLimits, rotateInboundSecret } from '../src/lib/server/mail/inbound.ts';
+import { readSmtpListenConfig, startInboundSmtp } from '../src/lib/server/mail/smtp-listener.ts';
+import { scheduleNotificationEmails, stopNotificationEmails } from '../src/lib/server/notifications.ts';
+import { DemoOrgs } from '../src/lib/server/seed.ts';
+import { organizations } from '../src/lib/server/db/schema.ts';
+import { eq } from 'drizzle-orm';
 
 const config = readConfig();
 const database = await getDatabase(config.databaseUrl);
@@ -14,6 +20,19 @@ const database = await getDatabase(config.databaseUrl);
 const endpoint = await getSyncEndpoint(config.databaseUrl);
 const seeded = config.seedDemo ? await seedDemoIfEmpty(database.db) : null;
 if (seeded) await seedDemoDocuments(database);
+// the demo organization's webhook secret: only its hash is kept, so it can be shown only now
+let demoSecret: { orgId: string; secret: string } | null = null;
+if (seeded) {
+	const [acme] = await database.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.inboxAddress, DemoOrgs.acme.inboxAddress));
+	if (acme) demoSecret = { orgId: acme.id, secret: await rotateInboundSecret(database, acme.id) };
+}
+// email in by SMTP (SMTP_LISTEN_PORT, 2525 by default, `off` to disable)
+const smtpListen = readSmtpListenConfig();
+const inboundSmtp = smtpListen ? await startInboundSmtp(database, smtpListen) : null;
+// notification emails left pending by a previous run go out after the quiet period
+scheduleNotificationEmails(database);
+// raw MIME webhooks carry attachments: let request bodies be as large as an inbound message (adapter-node reads this at import)
+process.env.BODY_SIZE_LIMIT ??= String(readInboundLimits().maxMessageBytes + 64 * 1024);
 
 // The build output is plain JS made by `vite build`; imported by path so the type check does not need it.
 const handlerUrl = pathToFileURL(path.resolve(process.env.PARLEY_BUILD_DIR ?? 'build', 'handler.js')).href;
@@ -36,9 +55,16 @@ server.listen(config.port, config.host, () => {
 		for (const line of seeded) console.log(`  ${line}`);
 	}
 	if (!config.smtpUrl) console.log(`No SMTP_URL set: emails go to the local outbox at ${base}/dev/mail`);
+	if (inboundSmtp) {
+		console.log(`Email in: SMTP on ${inboundSmtp.host}:${inboundSmtp.port}. Send a test mail to the demo inbox with`);
+		console.log(`  swaks --server ${inboundSmtp.host}:${inboundSmtp.port} --to ${DemoOrgs.acme.inboxAddress} --from you@example.com --header "Subject: Hello" --body "Hi Acme"`);
+	}
+	if (demoSecret) console.log(`Email in by webhook: POST raw MIME to ${base}/inbound/${demoSecret.orgId} with "Authorization: Bearer ${demoSecret.secret}"`);
 });
 
 async function shutdown() {
+	await inboundSmtp?.close();
+	stopNotificationEmails(database.url);
 	await endpoint.close();
 	server.close();
 	process.exit(0);

@@ -7,6 +7,7 @@ import { readConfig } from '../src/lib/server/config.ts';
 import { getDatabase } from '../src/lib/server/db/index.ts';
 import { SESSION_COOKIE, readCookie, validateSessionToken } from '../src/lib/server/auth/session.ts';
 import { setRelay } from '../src/lib/server/relay-bridge.ts';
+import { handleAcceptedWrite } from '../src/lib/server/chat-activity.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../src/lib/shared/protocol.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
 
@@ -45,8 +46,11 @@ export function isAllowedOrigin(req: IncomingMessage, configured: string | null)
 export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Promise<SyncEndpoint> {
 	const config = readConfig();
 	const databaseUrl = options.databaseUrl ?? config.databaseUrl;
-	const { db, client } = await getDatabase(databaseUrl);
-	const relay = new Relay({ client, limits: options.limits, log: options.log });
+	const database = await getDatabase(databaseUrl);
+	const { db, client } = database;
+	// after a client's write is stored: mentions and notifications (src/lib/server/chat-activity.ts)
+	const onAccepted = (doc: string, update: Uint8Array, actorId: string) => void handleAcceptedWrite(database, doc, update, actorId);
+	const relay = new Relay({ client, limits: options.limits, log: options.log, onAccepted });
 	const origin = options.origin === undefined ? config.origin : options.origin;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
 

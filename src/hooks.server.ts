@@ -19,7 +19,9 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Refuses cross-site state-changing requests (form posts and JSON alike) before anything runs. */
 const originCheck: Handle = async ({ event, resolve }) => {
-	if (UNSAFE_METHODS.has(event.request.method) && !isSameOriginRequest(event)) {
+	// /inbound/<orgId> is a provider's webhook, authenticated by the org's secret, never by a cookie
+	const isWebhook = event.url.pathname.startsWith('/inbound/');
+	if (UNSAFE_METHODS.has(event.request.method) && !isWebhook && !isSameOriginRequest(event)) {
 		const accept = event.request.headers.get('accept') ?? '';
 		const message = 'Cross-site requests are refused. Reload the page and try again.';
 		return accept.includes('application/json')

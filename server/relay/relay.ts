@@ -62,6 +62,11 @@ export interface RelayOptions {
 	client: Client;
 	limits?: Partial<RelayLimits>;
 	log?: (message: string) => void;
+	/**
+	 * Called after a client's write is stored (not for server edits): the app's side effects such as
+	 * mention notifications hang here, outside the relay's core. Must not throw; its result is ignored.
+	 */
+	onAccepted?: (doc: string, update: Uint8Array, actorId: string) => void;
 }
 
 /** Which open subscriptions an access change may affect. */
@@ -83,6 +88,7 @@ export class Relay {
 	#flushScheduled = false;
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
+	#onAccepted: RelayOptions['onAccepted'];
 	#closed = false;
 
 	constructor(options: RelayOptions) {
@@ -90,6 +96,7 @@ export class Relay {
 		this.limits = { ...defaultLimits, ...options.limits };
 		this.store = new DocStore(options.client);
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
+		this.#onAccepted = options.onAccepted;
 		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
 		this.#sweep = setInterval(() => void this.#unloadIdle(), Math.max(1000, this.limits.idleUnloadMs / 3));
 		this.#sweep.unref();
@@ -256,7 +263,14 @@ export class Relay {
 			return;
 		}
 		room.accept(verdict.update, actorId, verdict.newBindings);
-		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => this.#send(conn, writeAck(doc, writeId)));
+		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => {
+			this.#send(conn, writeAck(doc, writeId));
+			try {
+				this.#onAccepted?.(doc, verdict.update, actorId);
+			} catch (error) {
+				this.#log(`onAccepted failed for ${doc}: ${String(error)}`);
+			}
+		});
 		this.#forward(room, verdict.update, conn);
 	}
 

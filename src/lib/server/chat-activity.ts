@@ -1,0 +1,97 @@
+// What the server does after the relay stored a client's write: chat messages notify people and
+// bring mentioned members into the conversation; assignments notify the assignee. Runs after the
+// commit, never blocks or changes the write itself; mentions the policy does not allow are ignored.
+import * as Y from 'yjs';
+import { eq } from 'drizzle-orm';
+import type { Database } from './db/index.ts';
+import { conversationParticipants, users } from './db/schema.ts';
+import { readConversationGrant } from './access-facts.ts';
+import { addMemberParticipants, filterOrgMembers, recordActivity, recordPersonalNotification } from './notifications.ts';
+import { snippet } from './mail/inbound.ts';
+import { parseDocName } from '../shared/doc-names.ts';
+import { assigneeSchema, chatMessageSchema, type ChatMessage } from '../shared/records.ts';
+
+/** The JSON values an update writes (new and overwritten map entries). */
+function writtenValues(update: Uint8Array): unknown[] {
+	const values: unknown[] = [];
+	for (const struct of Y.decodeUpdate(update).structs) {
+		if (struct instanceof Y.Item && struct.content instanceof Y.ContentAny) values.push(...struct.content.arr);
+	}
+	return values;
+}
+
+async function readName(database: Database, userId: string): Promise<string> {
+	const [row] = await database.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
+	return row?.name ?? 'Someone';
+}
+
+/** Called by the relay after it stored a client's write to `doc` (never for server writes). */
+export async function handleAcceptedWrite(database: Database, doc: string, update: Uint8Array, actorId: string): Promise<void> {
+	const ref = parseDocName(doc);
+	if (!ref || ref.scope !== 'conversation' || (ref.lane !== 'chat' && ref.lane !== 'internal')) return;
+	try {
+		for (const value of writtenValues(update)) {
+			if (ref.lane === 'chat') {
+				const parsed = chatMessageSchema.safeParse(value);
+				// the validator bound the key to the author; a value by someone else is an old one being deleted or moved
+				if (parsed.success && parsed.data.authorId === actorId) await recordChatMessage(database, ref.id, parsed.data);
+			} else {
+				const parsed = assigneeSchema.safeParse(value);
+				if (parsed.success && parsed.data.assignedBy === actorId && parsed.data.userId !== actorId) {
+					const name = await readName(database, actorId);
+					await recordPersonalNotification(database, {
+						id: `assigned:${ref.id}:${parsed.data.userId}:${parsed.data.assignedAt}`,
+						userId: parsed.data.userId,
+						conversationId: ref.id,
+						kind: 'assigned',
+						actorId,
+						text: `${name} assigned this conversation to you`
+					});
+				}
+			}
+		}
+	} catch (error) {
+		console.error(`[notifications] after a write to ${doc}: ${error instanceof Error ? error.message : String(error)}`);
+	}
+}
+
+/** Who a chat message may mention, by the author's grant: members anyone in the org or conversation, guests only the conversation's people. */
+export async function resolveMentions(database: Database, conversationId: string, authorId: string, mentions: string[]): Promise<{ allowed: string[]; toAdd: string[] }> {
+	const grant = await readConversationGrant(database.client, authorId, conversationId);
+	const wanted = [...new Set(mentions)].filter((id) => id !== authorId);
+	if (grant.actions.mention === 'none' || wanted.length === 0) return { allowed: [], toAdd: [] };
+	const rows = await database.db
+		.select({ userId: conversationParticipants.userId })
+		.from(conversationParticipants)
+		.where(eq(conversationParticipants.conversationId, conversationId));
+	const participants = new Set(rows.map((r) => r.userId));
+	const members = grant.actions.mention === 'organization' ? await filterOrgMembers(database, conversationId, wanted) : new Set<string>();
+	const allowed: string[] = [];
+	for (const id of wanted) {
+		if (!participants.has(id) && !members.has(id)) continue;
+		// the person must still be able to open the conversation (a guest shut out is not "in" it)
+		if ((await readConversationGrant(database.client, id, conversationId)).role === 'none') continue;
+		allowed.push(id);
+	}
+	return { allowed, toAdd: allowed.filter((id) => !participants.has(id) && members.has(id)) };
+}
+
+/** Mentions (added as participants, notified) and activity for a chat message; an edit only adds new mentions. */
+export async function recordChatMessage(database: Database, conversationId: string, message: ChatMessage): Promise<{ mentioned: string[]; added: string[] }> {
+	const { allowed, toAdd } = await resolveMentions(database, conversationId, message.authorId, message.mentions);
+	const added = await addMemberParticipants(database, conversationId, toAdd);
+	const name = await readName(database, message.authorId);
+	const short = snippet(message.text);
+	for (const userId of allowed) {
+		await recordPersonalNotification(database, {
+			id: `mention:${message.id}:${userId}`,
+			userId,
+			conversationId,
+			kind: 'mention',
+			actorId: message.authorId,
+			text: `${name} mentioned you: ${short}`
+		});
+	}
+	if (message.editedAt === undefined) await recordActivity(database, { conversationId, actorId: message.authorId, text: `${name}: ${short}`, skip: allowed });
+	return { mentioned: allowed, added };
+}
