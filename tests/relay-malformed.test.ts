@@ -201,7 +201,7 @@ describe('malformed input', () => {
 				// no frame handler failed inside the relay
 				expect(logs.filter((m) => m.includes('error handling a frame'))).toEqual([]);
 			}),
-			{ numRuns: 250, interruptAfterTimeLimit: 15_000 }
+			{ numRuns: 250, interruptAfterTimeLimit: 8_000 }
 		);
 		expect(relay.endpoint.relay.stats().connections).toBeGreaterThanOrEqual(2);
 		expect(Date.now() - started).toBeLessThan(30_000);
