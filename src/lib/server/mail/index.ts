@@ -13,6 +13,24 @@ export interface MailMessage {
 	text: string;
 	html?: string;
 	headers?: Record<string, string>;
+	/** Sender; MAIL_FROM by default (replies go out from the organization's inbox address). */
+	from?: string;
+	cc?: string;
+	/** Threading headers for replies to external messages, each with angle brackets. */
+	messageId?: string;
+	inReplyTo?: string;
+	references?: string[];
+}
+
+/** The headers a message carries besides the body, as recorded in the outbox. */
+function recordedHeaders(message: MailMessage): Record<string, string> | null {
+	const headers: Record<string, string> = { ...message.headers };
+	if (message.from) headers.From = message.from;
+	if (message.cc) headers.Cc = message.cc;
+	if (message.messageId) headers['Message-ID'] = message.messageId;
+	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
+	if (message.references?.length) headers.References = message.references.join(' ');
+	return Object.keys(headers).length > 0 ? headers : null;
 }
 
 export type MailStatus = 'outbox' | 'sent' | 'failed';
@@ -44,7 +62,7 @@ export async function sendMail(db: Db, message: MailMessage, config: Pick<Config
 		subject: message.subject,
 		text: message.text,
 		html: message.html ?? null,
-		headers: message.headers ? JSON.stringify(message.headers) : null,
+		headers: recordedHeaders(message) ? JSON.stringify(recordedHeaders(message)) : null,
 		createdAt: Date.now()
 	};
 	if (!config.smtpUrl) {
@@ -55,8 +73,12 @@ export async function sendMail(db: Db, message: MailMessage, config: Pick<Config
 	}
 	try {
 		await getTransport(config.smtpUrl).sendMail({
-			from: config.mailFrom,
+			from: message.from ?? config.mailFrom,
 			to: message.to,
+			cc: message.cc,
+			messageId: message.messageId,
+			inReplyTo: message.inReplyTo,
+			references: message.references,
 			subject: message.subject,
 			text: message.text,
 			html: message.html,

@@ -1,0 +1,27 @@
+// Sends a member's reply to an external message (JSON). The Origin check in hooks.server.ts covers
+// this endpoint; the grant decides who may reply (guests are refused with a clear message).
+import { json, type RequestHandler } from '@sveltejs/kit';
+import { getDatabase } from '$lib/server/db/index.ts';
+import { sendReply } from '$lib/server/mail/replies.ts';
+
+export const POST: RequestHandler = async ({ params, request, locals }) => {
+	if (!locals.user) return json({ message: 'Sign in first.' }, { status: 401 });
+	let body: Record<string, unknown>;
+	try {
+		body = (await request.json()) as Record<string, unknown>;
+	} catch {
+		return json({ message: 'Send the reply as JSON.' }, { status: 400 });
+	}
+	const str = (v: unknown) => (typeof v === 'string' ? v : '');
+	const result = await sendReply(await getDatabase(), {
+		replyId: str(body.id),
+		conversationId: params.id ?? '',
+		userId: locals.user.id,
+		replyTo: str(body.replyTo),
+		mode: body.mode === 'replyAll' ? 'replyAll' : 'reply',
+		text: str(body.text),
+		quote: body.quote !== false
+	});
+	if (!result.ok) return json({ message: result.message }, { status: result.status });
+	return json(result, { status: result.status === 'sending' ? 202 : 200 });
+};
