@@ -52,13 +52,16 @@ export class ConversationLanes {
 		if (grant.role === 'member' && grant.lanes.internal.read) {
 			const internalDoc = conversationDoc(conversationId, 'internal');
 			const labelsDoc = `o/${orgId}/labels`;
+			// label definitions first: pending writes are resent in the order documents were opened, and an
+			// applied label is accepted only when its definition already exists
+			const labels = new RecordMap<Label>(provider, labelsDoc, 'labels', 'name');
 			this.member = {
 				internalDoc,
 				labelsDoc,
 				applied: new RecordMap(provider, internalDoc, 'labels', 'appliedAt'),
 				assignees: new RecordMap(provider, internalDoc, 'assignees', 'assignedAt'),
 				taskAssignees: new RecordMap(provider, internalDoc, 'taskAssignees', 'assignedAt'),
-				labels: new RecordMap(provider, labelsDoc, 'labels', 'name')
+				labels
 			};
 		} else {
 			this.member = null;
