@@ -60,6 +60,8 @@ export const defaultLimits: RelayLimits = {
 
 export interface RelayOptions {
 	client: Client;
+	/** The database's URL: a file URL lets commits run on a writer thread (doc-store.ts). */
+	databaseUrl?: string;
 	limits?: Partial<RelayLimits>;
 	log?: (message: string) => void;
 	/**
@@ -94,7 +96,7 @@ export class Relay {
 	constructor(options: RelayOptions) {
 		this.#client = options.client;
 		this.limits = { ...defaultLimits, ...options.limits };
-		this.store = new DocStore(options.client);
+		this.store = new DocStore(options.client, options.databaseUrl);
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
@@ -497,5 +499,6 @@ export class Relay {
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
 		await this.#queue.drain();
 		this.#queue.close();
+		await this.store.close();
 	}
 }
