@@ -28,7 +28,13 @@ if (seeded) {
 }
 // email in by SMTP (SMTP_LISTEN_PORT, 2525 by default, `off` to disable)
 const smtpListen = readSmtpListenConfig();
-const inboundSmtp = smtpListen ? await startInboundSmtp(database, smtpListen) : null;
+// a busy port (another Parley, a test run) must not stop the app: it runs without SMTP in, and says so
+const inboundSmtp = smtpListen
+	? await startInboundSmtp(database, smtpListen).catch((error: Error) => {
+			console.error(`Email in: could not listen on ${smtpListen.host}:${smtpListen.port} (${error.message}); set SMTP_LISTEN_PORT to another port, or "off"`);
+			return null;
+		})
+	: null;
 // notification emails left pending by a previous run go out after the quiet period
 scheduleNotificationEmails(database);
 // raw MIME webhooks carry attachments: let request bodies be as large as an inbound message (adapter-node reads this at import)
