@@ -84,11 +84,14 @@ async function aliceSignedIn(): Promise<Page> {
 	return alice;
 }
 
-/** Alice invites `email` to a conversation from its guests page; resolves with the link from the mail the sink received. */
-async function inviteByMail(conversationId: string, email: string): Promise<string> {
+/**
+ * Alice invites `email` from the conversation page (or its guests page); resolves with the link
+ * from the mail the sink received.
+ */
+async function inviteByMail(conversationId: string, email: string, from: 'conversation' | 'guests page' = 'guests page'): Promise<string> {
 	const page = await aliceSignedIn();
 	const before = sink.received.length;
-	await page.goto(`${app.url}/c/${conversationId}/guests`);
+	await page.goto(from === 'conversation' ? `${app.url}/c/${conversationId}` : `${app.url}/c/${conversationId}/guests`);
 	const form = page.getByTestId('guest-invite');
 	await form.getByLabel('Email address').fill(email);
 	await form.getByRole('button', { name: 'Send invitation' }).click();
@@ -141,7 +144,7 @@ function localDocs(page: Page, uid: string): Promise<string[]> {
 describe('guest invitations in Chromium through a real SMTP server', () => {
 	it('a new person signs up from the link and lands in the conversation; removing them while the page is open deletes the local copy', async () => {
 		const email = `gus-${Date.now()}@example.com`;
-		const link = await inviteByMail(redesignId, email);
+		const link = await inviteByMail(redesignId, email, 'conversation');
 
 		const context = await browser.newContext();
 		const page = await context.newPage();
