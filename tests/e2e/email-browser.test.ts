@@ -1,0 +1,75 @@
+// Replies in Chromium: a member answers the demo email while offline; the reply waits in the page's
+// queue and goes out once when the network returns (also after a reload). A guest sees no reply control.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '@libsql/client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
+
+let app: RunningApp;
+let browser: Browser;
+let db: Client;
+let conversationId: string;
+const subject = `Re: ${DemoConversations.order.subject}`;
+
+async function signIn(name: 'alice' | 'nora'): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+	const page = await context.newPage();
+	page.on('pageerror', (e) => console.error(`[${name}] pageerror`, e.message));
+	await page.goto(`${app.url}/signin`);
+	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
+	await page.getByLabel('Password').fill(DEMO_PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL(`${app.url}/`);
+	return { context, page };
+}
+
+const sentReplies = async () => Number((await db.execute({ sql: 'SELECT count(*) AS n FROM mail_outbox WHERE subject = ?', args: [subject] })).rows[0].n);
+
+beforeAll(async () => {
+	app = await startApp({ env: { SMTP_LISTEN_PORT: 'off' } });
+	browser = await launchChromium();
+	db = createClient({ url: app.databaseUrl });
+	conversationId = String((await db.execute({ sql: 'SELECT id FROM conversations WHERE subject = ?', args: [DemoConversations.order.subject] })).rows[0].id);
+});
+afterAll(async () => {
+	await browser?.close();
+	db?.close();
+	await app?.stop();
+});
+
+describe('replies in the browser', () => {
+	it('a reply written offline is queued, sent once when back online, and shows in the thread', async () => {
+		const { context, page } = await signIn('alice');
+		await page.goto(`${app.url}/c/${conversationId}`);
+		const email = page.getByTestId('email-message').first();
+		await email.getByRole('button', { name: 'Reply', exact: true }).click();
+		await context.setOffline(true);
+		await email.getByLabel('Your reply').fill('A replacement ships today.');
+		await email.getByRole('button', { name: 'Send reply' }).click();
+		await expect.poll(() => email.getByTestId('queued-reply').textContent()).toContain('waiting to be sent');
+		expect(await sentReplies()).toBe(0);
+
+		await context.setOffline(false);
+		await expect.poll(() => sentReplies(), { timeout: 15_000 }).toBe(1);
+		await expect.poll(() => page.getByTestId('queued-reply').count()).toBe(0);
+		await expect.poll(() => page.getByTestId('email-message').filter({ hasText: 'A replacement ships today.' }).count(), { timeout: 10_000 }).toBe(1);
+		await page.reload();
+		await page.waitForTimeout(1000);
+		expect(await sentReplies()).toBe(1);
+		const [row] = (await db.execute({ sql: 'SELECT headers FROM mail_outbox WHERE subject = ?', args: [subject] })).rows;
+		expect(JSON.parse(String(row.headers))['In-Reply-To']).toBe('<demo-1042@example.com>');
+		await context.close();
+	});
+
+	it('a guest sees the external messages but no reply control', async () => {
+		const noraId = String((await db.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: [DemoUsers.nora.email] })).rows[0].id);
+		await db.execute({ sql: "INSERT INTO conversation_participants (conversation_id, user_id, role, added_at) VALUES (?, ?, 'guest', ?)", args: [conversationId, noraId, Date.now()] });
+		const { context, page } = await signIn('nora');
+		await page.goto(`${app.url}/c/${conversationId}`);
+		await expect.poll(() => page.getByTestId('email-message').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+		expect(await page.getByTestId('reply-composer').count()).toBe(0);
+		expect(await page.getByRole('button', { name: /^Reply/ }).count()).toBe(0);
+		await context.close();
+	});
+});
