@@ -161,18 +161,22 @@ describe('guest invitations in Chromium through a real SMTP server', () => {
 
 		// back on the conversation, with its documents in the IndexedDB replica
 		const gusId = await userId(email);
-		await page.goto(`${app.url}/c/${redesignId}`);
+		await page.goto(`${app.url}/c/${redesignId}?folder=shared`);
 		await expect.poll(() => localDocs(page, gusId), { timeout: 10_000 }).toContain(`c/${redesignId}/chat`);
+		const row = () => page.getByTestId('conversation-row').filter({ hasText: DemoConversations.redesign.subject });
+		await expect.poll(() => row().count(), { timeout: 10_000 }).toBe(1);
 
 		// Alice removes Gus everywhere from the organization's guest settings
 		await alice.goto(`${app.url}/orgs/${acmeId}/guests`);
-		const row = alice.getByTestId('guest-row').filter({ hasText: email });
-		await row.getByRole('button', { name: 'Remove everywhere' }).click();
+		const guestRow = alice.getByTestId('guest-row').filter({ hasText: email });
+		await guestRow.getByRole('button', { name: 'Remove everywhere' }).click();
 		await expect.poll(() => alice.getByTestId('guests-message').textContent()).toBe('Guest removed from every conversation.');
 
 		await expect
 			.poll(async () => (await localDocs(page, gusId)).filter((d) => d.startsWith(`c/${redesignId}/`)), { timeout: 10_000 })
 			.toEqual([]);
+		// the open page drops the conversation from its list without a reload
+		await expect.poll(() => row().count(), { timeout: 10_000 }).toBe(0);
 		await page.goto(`${app.url}/?folder=shared`);
 		await expect.poll(() => page.getByText('Nothing shared with you').count(), { timeout: 10_000 }).toBeGreaterThan(0);
 		expect(await page.getByText(DemoConversations.redesign.subject).count()).toBe(0);
