@@ -361,6 +361,20 @@ describe('accepting', () => {
 		expect(row.emailVerifiedAt).not.toBeNull();
 	});
 
+	it('an unverified account that holds an organization is not handed to whoever has the (maybe forwarded) link', async () => {
+		const owner = await user('Uma Unverified');
+		await relay.database.db.update(users).set({ email: 'uma@example.com', emailVerifiedAt: null }).where(eq(users.id, owner.id));
+		await relay.addMember(northwind, owner.id, 'member');
+		await invite(alice, lamp, 'uma@example.com');
+		expect(await createGuestAccount(relay.database, { email: 'uma@example.com', name: 'Forwardee', password: 'forwarded pw 1' })).toMatchObject({
+			ok: false,
+			message: expect.stringMatching(/Sign in with it, or ask for a sign-in link/)
+		});
+		expect(await validateSessionToken(relay.database.db, owner.cookie.split('=')[1])).not.toBeNull();
+		const [row] = await relay.database.db.select().from(users).where(eq(users.id, owner.id));
+		expect(row).toMatchObject({ name: 'Uma Unverified', emailVerifiedAt: null });
+	});
+
 	it('signing up from the link for an address with a verified account is refused (sign in instead)', async () => {
 		await invite(alice, lamp, gina.email);
 		expect(await createGuestAccount(relay.database, { email: gina.email, name: 'Imposter', password: 'whatever123' })).toMatchObject({

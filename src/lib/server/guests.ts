@@ -312,9 +312,10 @@ export type GuestSignUpResult = { ok: true; user: SessionUser } | { ok: false; s
 
 /**
  * The account a new person gets when signing up from a guest link, with the invited address
- * (proven by the link). An unverified account someone else pre-registered for that address is
- * taken back: new password and name, its sessions and sockets ended, so whoever registered it
- * gains nothing (and a person who signed up earlier without verifying keeps their own data).
+ * (proven by the link). An unverified, empty account someone else pre-registered for that address
+ * is taken back: new password and name, its sessions and sockets ended, so whoever registered it
+ * gains nothing. An unverified account that holds organizations or conversations is not handed to
+ * whoever has the link (it may have been forwarded): its owner signs in instead.
  */
 export async function createGuestAccount(
 	database: Database,
@@ -328,6 +329,20 @@ export async function createGuestAccount(
 	if (existing) {
 		if (existing.emailVerifiedAt !== null) {
 			return { ok: false, status: 400, message: 'An account with this email address already exists. Sign in with it to accept the invitation.' };
+		}
+		// a link can be forwarded: never hand over an account that holds anything (organizations,
+		// conversations); its owner signs in, or asks for a sign-in link, which proves the address
+		const [memberOf, takesPart] = await Promise.all([
+			db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, existing.id)).limit(1),
+			db.select({ id: conversationParticipants.conversationId }).from(conversationParticipants).where(eq(conversationParticipants.userId, existing.id)).limit(1)
+		]);
+		const holds = [...memberOf, ...takesPart];
+		if (holds.length) {
+			return {
+				ok: false,
+				status: 400,
+				message: 'An account with this email address already exists. Sign in with it, or ask for a sign-in link on the sign-in page, then open this invitation again.'
+			};
 		}
 		await invalidateUserSessions(db, existing.id);
 		getRelay(database.url)?.endSessions({ userId: existing.id });
