@@ -254,7 +254,7 @@ describe('inbox for a member and a guest', () => {
 		await expect.poll(() => alice.getByTestId('sync-pending').textContent(), { timeout: 40_000 }).toContain('All changes saved');
 	});
 
-	it('two members edit the same task offline and converge', async () => {
+	it('two members edit the same task offline and converge', { timeout: 180_000 }, async () => {
 		const alice = people.alice;
 		const bob = await signIn('bob');
 		await openConversation(bob.page);

@@ -1,0 +1,52 @@
+// Takes the README's screenshots (member view, guest view) of the built app with Debian's Chromium:
+//   npx vite build && npx tsx scripts/take-screenshots.ts
+import path from 'node:path';
+import { createClient } from '@libsql/client';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, launchChromium, startApp } from '../tests/e2e/harness.ts';
+import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../src/lib/server/seed.ts';
+
+async function signIn(browser: Browser, who: keyof typeof DemoUsers, url: string): Promise<Page> {
+	const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+	const page = await context.newPage();
+	await page.goto(`${url}/signin`);
+	await page.getByLabel('Email').first().fill(DemoUsers[who].email);
+	await page.getByLabel('Password').fill(DEMO_PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL(`${url}/`);
+	return page;
+}
+
+const app = await startApp();
+const browser = await launchChromium();
+try {
+	const db = createClient({ url: app.databaseUrl });
+	const conv = String((await db.execute({ sql: 'SELECT id FROM conversations WHERE subject = ?', args: [DemoConversations.order.subject] })).rows[0].id);
+	const nora = String((await db.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: [DemoUsers.nora.email] })).rows[0].id);
+	await db.execute({ sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, added_at) VALUES (?, ?, 'guest', ?)`, args: [conv, nora, Date.now()] });
+	db.close();
+
+	const alice = await signIn(browser, 'alice', app.url);
+	await alice.goto(`${app.url}/c/${conv}`);
+	await alice.getByLabel('Message').pressSequentially('@Nor');
+	await alice.getByLabel('Message').press('Enter');
+	await alice.getByLabel('Message').pressSequentially('could you check the **packing photos** from the warehouse? Notes: https://example.com/batch-7');
+	await alice.getByLabel('Message').press('Enter');
+
+	const guest = await signIn(browser, 'nora', app.url);
+	await guest.goto(`${app.url}/c/${conv}?folder=shared`);
+	await guest.getByLabel('Message').pressSequentially('On it — the foam inserts were missing in batch 7. _Photos in 10 min._');
+	await guest.getByLabel('Message').press('Enter');
+	await alice.getByTestId('chat-message').filter({ hasText: 'foam inserts' }).waitFor();
+	await guest.getByLabel('Message').pressSequentially('Sending them to @Ali');
+	await alice.waitForTimeout(800); // shows "Nora North is typing…" on Alice's side
+
+	await alice.screenshot({ path: path.join(ROOT, 'docs/screenshots/member-view.png') });
+	await guest.getByLabel('Message').fill('');
+	await guest.waitForTimeout(500);
+	await guest.screenshot({ path: path.join(ROOT, 'docs/screenshots/guest-view.png') });
+	console.log('wrote docs/screenshots/member-view.png and docs/screenshots/guest-view.png');
+} finally {
+	await browser.close();
+	await app.stop();
+}
