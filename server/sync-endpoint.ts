@@ -10,6 +10,7 @@ import { setRelay } from '../src/lib/server/relay-bridge.ts';
 import { handleAcceptedWrite } from '../src/lib/server/chat-activity.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../src/lib/shared/protocol.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
+import { sendShared } from './ws-frames.ts';
 
 export interface SyncEndpoint {
 	relay: Relay;
@@ -58,7 +59,7 @@ export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Pro
 		ws.binaryType = 'nodebuffer';
 		const conn = relay.handleSocketConnect(
 			{
-				send: (data) => ws.send(data),
+				send: (data) => sendShared(ws, data),
 				close: (code, reason) => ws.close(code, reason),
 				get bufferedAmount() {
 					return ws.bufferedAmount;
