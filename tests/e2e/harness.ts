@@ -27,7 +27,8 @@ export async function startApp(options: { env?: Record<string, string | undefine
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
 	const entry = process.env.PARLEY_E2E_ENTRY ?? path.join(ROOT, 'server', 'index.ts');
-	const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...options.env };
+	// inbound SMTP on a free port too, so tests never collide with each other or a running Parley
+	const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, SMTP_LISTEN_PORT: '0', ...options.env };
 	delete env.SMTP_URL; // mail goes to the outbox, read back through /dev/mail
 	delete env.ORIGIN;
 	delete env.NODE_ENV; // vitest sets NODE_ENV=test; the app must behave as on a developer's machine
