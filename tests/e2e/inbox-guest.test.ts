@@ -134,8 +134,8 @@ describe('inbox for a member and a guest', () => {
 		await alice.getByLabel('New label name').fill(labelName);
 		await alice.getByRole('button', { name: 'Create', exact: true }).click();
 		await expect.poll(() => alice.getByTestId('label-chip').allTextContents()).toContainEqual(expect.stringContaining(labelName));
-		await alice.keyboard.press('Escape');
-		await alice.getByLabel('Edit labels').click(); // close the menu
+		await alice.getByLabel('New label name').press('Escape'); // closes the menu
+		await expect.poll(() => alice.getByRole('group', { name: 'Organization labels' }).isVisible()).toBe(false);
 
 		// the conversation assigned to Bob
 		await alice.getByLabel('Assign conversation').click();
@@ -215,6 +215,9 @@ describe('inbox for a member and a guest', () => {
 		await box.pressSequentially('Photos attached, @Ali');
 		const options = guest.getByRole('listbox', { name: 'People you can mention' }).getByRole('option');
 		await expect.poll(() => options.allTextContents()).toEqual(['@Alice Archer']);
+		// presence: the member sees who is here and who is typing
+		await expect.poll(() => alice.getByTestId('presence').textContent()).toContain('Nora North');
+		await expect.poll(() => alice.getByTestId('typing').textContent()).toContain('Nora North is typing');
 		await box.press('Enter'); // picks the suggestion
 		await box.pressSequentially('can you **confirm**?');
 		await box.press('Enter'); // sends

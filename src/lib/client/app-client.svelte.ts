@@ -115,8 +115,11 @@ export function startAppClient(userId: string): AppClient {
 	return current;
 }
 
-/** Closes the tab's client (sign-out, user change). */
-export function stopAppClient(): void {
+/**
+ * Closes the tab's client (user change). With `forget` (sign-out), the user's replica is deleted from
+ * this browser too: the next person at this computer finds nothing of theirs.
+ */
+export function stopAppClient(options: { forget?: boolean } = {}): void {
 	const c = current;
 	if (!c) return;
 	current = null;
@@ -124,6 +127,7 @@ export function stopAppClient(): void {
 	for (const m of [c.inbox, c.reads, c.personalLabels, c.drafts]) m.destroy();
 	c.status.destroy();
 	c.provider.destroy();
+	if (options.forget) indexedDB.deleteDatabase(`parley-${c.userId}`);
 }
 
 /** Whether a conversation has activity after the user's read marker. */
