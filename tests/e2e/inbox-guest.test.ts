@@ -243,6 +243,13 @@ describe('inbox for a member and a guest', () => {
 		await expect.poll(() => alice.getByRole('heading', { level: 1 }).textContent()).toBe(DemoConversations.order.subject);
 		await expect.poll(() => alice.getByTestId('chat-message').allTextContents()).toContainEqual(expect.stringContaining('we ship today'));
 
+		// a conversation never opened in this tab opens offline too (its page data was fetched ahead)
+		await alice.getByTestId('conversation-row').filter({ hasText: DemoConversations.redesign.subject }).click();
+		await expect.poll(() => alice.getByRole('heading', { level: 1 }).textContent()).toBe(DemoConversations.redesign.subject);
+		await expect.poll(() => alice.getByTestId('task-title').allTextContents()).toContain('Homepage wireframes');
+		await alice.getByTestId('conversation-row').filter({ hasText: DemoConversations.order.subject }).click();
+		await expect.poll(() => alice.getByRole('heading', { level: 1 }).textContent()).toBe(DemoConversations.order.subject);
+
 		await alice.getByLabel('Message').fill('Written offline: replacement booked');
 		await alice.getByLabel('Message').press('Enter');
 		await alice.getByLabel('Edit “Ship a replacement lamp”').click();

@@ -55,6 +55,46 @@ export class AssignedIndex {
 	}
 }
 
+/** How many of the most recent conversations the tab keeps synced in the background. */
+const WARM_CONVERSATIONS = 50;
+
+/**
+ * Keeps the replica of the most recent conversations current, so they open offline even if never
+ * opened in this tab: their lane documents stay open (synced into IndexedDB). Which documents is the
+ * grant's business: a guest entry never opens `internal` or the org's labels.
+ */
+export class ReplicaWarmer {
+	#open = new Map<string, { role: InboxEntry['role']; docs: string[] }>();
+	#provider: SyncProvider;
+
+	constructor(provider: SyncProvider) {
+		this.#provider = provider;
+	}
+
+	sync(entries: InboxEntry[]): void {
+		const recent = [...entries].sort((a, b) => b.lastActivityAt - a.lastActivityAt).slice(0, WARM_CONVERSATIONS);
+		const wanted = new Map(recent.map((e) => [e.id, e]));
+		for (const [id, { role, docs }] of this.#open) {
+			// a role change (member ↔ guest) reopens with the other set of documents
+			if (wanted.get(id)?.role === role) continue;
+			for (const d of docs) this.#provider.close(d);
+			this.#open.delete(id);
+		}
+		for (const [id, entry] of wanted) {
+			if (this.#open.has(id)) continue;
+			const docs = [conversationDoc(id, 'thread'), conversationDoc(id, 'chat'), conversationDoc(id, 'tasks')];
+			if (entry.role === 'member') docs.push(`o/${entry.orgId}/labels`, conversationDoc(id, 'internal'));
+			for (const d of docs) this.#provider.open(d);
+			this.#open.set(id, { role: entry.role, docs });
+		}
+	}
+
+	destroy(): void {
+		for (const { docs } of this.#open.values()) for (const d of docs) this.#provider.close(d);
+		this.#open.clear();
+	}
+}
+
 /** The entries of a folder, newest activity first. */
 export function folderEntries(client: AppClient, folder: Folder, orgId: string | null): InboxEntry[] {
 	const all = [...client.inbox.all].reverse();
@@ -85,6 +125,7 @@ export interface AppClient {
 	personalLabels: RecordMap<PersonalLabel>;
 	drafts: RecordMap<Draft>;
 	assigned: AssignedIndex;
+	warmer: ReplicaWarmer;
 }
 
 let current = $state.raw<AppClient | null>(null);
@@ -110,7 +151,8 @@ export function startAppClient(userId: string): AppClient {
 		reads: new RecordMap<ReadMarker>(provider, privateDoc, 'reads', 'conversationId'),
 		personalLabels: new RecordMap<PersonalLabel>(provider, privateDoc, 'labels', 'labelId'),
 		drafts: new RecordMap<Draft>(provider, privateDoc, 'drafts', 'conversationId'),
-		assigned: new AssignedIndex(provider)
+		assigned: new AssignedIndex(provider),
+		warmer: new ReplicaWarmer(provider)
 	};
 	return current;
 }
@@ -124,6 +166,7 @@ export function stopAppClient(options: { forget?: boolean } = {}): void {
 	if (!c) return;
 	current = null;
 	c.assigned.destroy();
+	c.warmer.destroy();
 	for (const m of [c.inbox, c.reads, c.personalLabels, c.drafts]) m.destroy();
 	c.status.destroy();
 	c.provider.destroy();
