@@ -58,6 +58,9 @@ export const defaultLimits: RelayLimits = {
 	compactAfterRows: 500
 };
 
+/** Presence client ids one connection may hold in one room (the app uses one per document and tab). */
+export const MAX_PRESENCE_PER_CONNECTION = 8;
+
 export interface RelayOptions {
 	client: Client;
 	/** The database's URL: a file URL lets commits run on a writer thread (doc-store.ts). */
@@ -363,11 +366,20 @@ export class Relay {
 			if (!owner && room.isBound(entry.clientId) && !this.#boundTo(room, entry.clientId, conn.identity.userId)) continue;
 			const state = stampPresence(entry.state, identity);
 			if (state === null) continue;
+			// Presence is held in memory and replayed to every newcomer: without a cap one connection could
+			// invent client ids (64 per frame) until the room holds gigabytes. A tab uses one id per document.
+			if (!owner && state !== 'null' && this.#presenceCount(room, conn) >= MAX_PRESENCE_PER_CONNECTION) continue;
 			if (state === 'null') room.presence.delete(entry.clientId);
 			else room.presence.set(entry.clientId, { clock: entry.clock, state, conn });
 			accepted.push({ clientId: entry.clientId, clock: entry.clock, state });
 		}
 		if (accepted.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(accepted)), conn);
+	}
+
+	#presenceCount(room: Room, conn: Connection): number {
+		let n = 0;
+		for (const p of room.presence.values()) if (p.conn === conn) n++;
+		return n;
 	}
 
 	#boundTo(room: Room, clientId: number, userId: string): boolean {
