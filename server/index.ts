@@ -15,6 +15,13 @@ import { organizations } from '../src/lib/server/db/schema.ts';
 import { eq } from 'drizzle-orm';
 
 const config = readConfig();
+// Without ORIGIN the origin comes from the request's Host header, which any client sets: a sign-in link
+// asked for someone else's address would point at the asker's site and hand them the token. Fine on a
+// developer's machine; in production the public origin must be configured.
+if (config.production && !config.origin) {
+	console.error('ORIGIN must be set in production (e.g. ORIGIN=https://parley.example.com): links in mail and the Origin checks depend on it.');
+	process.exit(1);
+}
 const database = await getDatabase(config.databaseUrl);
 // the relay first: seeding writes the demo documents through it
 const endpoint = await getSyncEndpoint(config.databaseUrl);
