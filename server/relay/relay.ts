@@ -95,6 +95,8 @@ export class Relay {
 	#log: (message: string) => void;
 	#onAccepted: RelayOptions['onAccepted'];
 	#closed = false;
+	/** Bumped by every access refresh, so a document opened meanwhile decides its access again. */
+	#accessEpoch = 0;
 
 	constructor(options: RelayOptions) {
 		this.#client = options.client;
@@ -166,19 +168,27 @@ export class Relay {
 
 	async #subscribe(conn: Connection, doc: string, clientStateVector: Uint8Array): Promise<void> {
 		const ref = parseDocName(doc);
-		// unknown and forbidden names get the same answer
-		const access = ref ? await resolveDocAccess(this.#client, conn.identity.userId, ref) : null;
-		if (conn.closed) return;
-		if (!ref || !access || access.role === 'none') {
+		const refused = () => {
 			if (conn.subs.has(doc)) this.#unsubscribe(conn, doc);
 			this.#send(conn, writeAccess(doc, AccessRole.None));
-			return;
-		}
+		};
+		let epoch = this.#accessEpoch;
+		// unknown and forbidden names get the same answer
+		let access = ref ? await resolveDocAccess(this.#client, conn.identity.userId, ref) : null;
+		if (conn.closed) return;
+		if (!ref || !access || access.role === 'none') return refused();
 		if (!conn.subs.has(doc) && conn.subs.size >= this.limits.maxSubscriptions) {
 			this.#send(conn, writeError(doc, ReasonCode.TooLarge, `At most ${this.limits.maxSubscriptions} documents may be open at once`));
 			return;
 		}
 		const room = await this.#room(doc, ref, access);
+		// An access change (refreshAccess) that ran while the facts were read or the room loaded could not
+		// see this subscription yet: decide again, or a user revoked meanwhile would stay subscribed.
+		while (epoch !== this.#accessEpoch && !conn.closed) {
+			epoch = this.#accessEpoch;
+			access = await resolveDocAccess(this.#client, conn.identity.userId, ref);
+			if (access.role === 'none') return conn.closed ? undefined : refused();
+		}
 		if (conn.closed) return;
 		let diff: Uint8Array;
 		try {
@@ -400,6 +410,8 @@ export class Relay {
 	 * applies it at once: a subscription that lost access is dropped and its client told to delete it.
 	 */
 	async refreshAccess(filter: AccessFilter = {}): Promise<void> {
+		// opens in flight re-decide their access when this changes (see #subscribe)
+		this.#accessEpoch++;
 		for (const room of this.#rooms.values()) {
 			if (room.members && room.orgId && (!filter.orgId || filter.orgId === room.orgId))
 				room.members = await readOrgMemberIds(this.#client, room.orgId);
