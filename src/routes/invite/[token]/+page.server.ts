@@ -1,4 +1,4 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { syncInbox } from '$lib/server/conversations.ts';
 import { getRelay } from '$lib/server/relay-bridge.ts';
@@ -12,8 +12,15 @@ import { clientIp, takeAll } from '$lib/server/actions.ts';
 import { TOO_MANY } from '$lib/server/rate-limit.ts';
 import { invalidateSession } from '$lib/server/auth/session.ts';
 
-// GET shows what the invitation is and consumes nothing; the POSTs accept it.
-export const load: PageServerLoad = async ({ params }) => {
+// GET shows what the invitation is and consumes nothing; the POSTs accept it. Every request counts
+// against the per-IP invitation-token limit (as for guest links), so guessing tokens runs out quickly.
+function takeTokenHit(event: Pick<RequestEvent, 'getClientAddress'>): boolean {
+	return takeAll([['invitationTokenPerIp', clientIp(event)]]);
+}
+
+export const load: PageServerLoad = async (event) => {
+	if (!takeTokenHit(event)) error(429, TOO_MANY);
+	const { params } = event;
 	const token = parseToken(params.token);
 	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
 	const { db } = await getDatabase();
@@ -34,7 +41,9 @@ async function onMembershipChanged(userId: string): Promise<void> {
 
 export const actions: Actions = {
 	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
-	accept: async ({ params, request, locals }) => {
+	accept: async (event) => {
+		const { params, request, locals } = event;
+		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
 		if (!locals.user || !locals.session) return fail(400, { message: 'Sign in first, then accept the invitation.' });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
@@ -49,6 +58,7 @@ export const actions: Actions = {
 	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
 	signup: async (event) => {
 		const { params, request, locals } = event;
+		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
 		const form = await request.formData();
