@@ -1,4 +1,5 @@
 // Hostile inputs against the running server, over plain HTTP (what a script or another site can send).
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { postForm, readOutboxLinks, sessionCookie, startApp, type RunningApp } from './harness.ts';
@@ -239,8 +240,15 @@ describe('hostile HTTP inputs', () => {
 
 	it('serves /dev/mail only without SMTP and outside production', async () => {
 		expect((await fetch(`${app.url}/dev/mail`)).status).toBe(200);
+		// production requires ORIGIN (server/index.ts): give it the address it will listen on
+		const port = await new Promise<number>((resolve) => {
+			const probe = net.createServer().listen(0, '127.0.0.1', () => {
+				const { port } = probe.address() as net.AddressInfo;
+				probe.close(() => resolve(port));
+			});
+		});
 		const [production, withSmtp] = await Promise.all([
-			startApp({ env: { NODE_ENV: 'production' } }),
+			startApp({ env: { NODE_ENV: 'production', PORT: String(port), ORIGIN: `http://127.0.0.1:${port}` } }),
 			startApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1' } })
 		]);
 		try {
