@@ -46,3 +46,9 @@ export async function resolveDocAccess(client: Client, userId: string, ref: DocR
 	return { role: grant.role, lane, orgId: facts.conversation?.orgId ?? null };
 }
 
+
+/** The organization a conversation belongs to, or null when it does not exist. */
+export async function readConversationOrgId(client: Client, conversationId: string): Promise<string | null> {
+	const result = await client.execute({ sql: 'SELECT org_id FROM conversations WHERE id = ?', args: [conversationId] });
+	return result.rows[0] ? String(result.rows[0].org_id) : null;
+}

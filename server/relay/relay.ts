@@ -21,7 +21,7 @@ import {
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
 import { validateWrite } from '../../src/lib/shared/write-validator.ts';
-import { readOrgMemberIds, resolveDocAccess, type DocAccess } from './access.ts';
+import { readConversationOrgId, readOrgMemberIds, resolveDocAccess, type DocAccess } from './access.ts';
 import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
 import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
 import { DocStore } from './doc-store.ts';
@@ -239,6 +239,10 @@ export class Relay {
 	async #load(doc: string, ref: DocRef, orgId: string | null): Promise<Room> {
 		const stored = await this.store.load(doc);
 		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows);
+		// a room loaded for the server's own edits has no subscriber's grant to take the org from,
+		// yet validating later client writes to `internal` needs the org's members and labels
+		if (!orgId && ref.scope === 'conversation') orgId = await readConversationOrgId(this.#client, ref.id);
+		if (!orgId && ref.scope === 'org') orgId = ref.id;
 		room.orgId = orgId;
 		if (ref.scope === 'conversation' && ref.lane === 'internal' && orgId) {
 			room.members = await readOrgMemberIds(this.#client, orgId);

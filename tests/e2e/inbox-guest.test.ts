@@ -111,11 +111,6 @@ beforeAll(async () => {
 		sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, invited_by, added_at) VALUES (?, ?, 'guest', NULL, ?)`,
 		args: [conversationId, String(nora.rows[0].id), Date.now()]
 	});
-	// WORKAROUND (relay bug, reported): the demo seed writes c/<id>/internal through serverEdit, which
-	// loads that room without its organization, so it knows no labels and no members and refuses every
-	// label and assignee until the room is unloaded idle (30 s, swept every 10 s). Remove this wait once
-	// serverEdit loads conversation rooms with their org.
-	await new Promise((resolve) => setTimeout(resolve, 42_000));
 });
 
 afterAll(async () => {

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
+import { startRelay, type TestRelay } from './helpers/relay.ts';
+import { createWriter } from './helpers/ydoc.ts';
+
+// Documents the server edits first (seeded demo data, system events) must validate later client
+// writes exactly like documents a client opened first.
+
+let relay: TestRelay;
+beforeAll(async () => {
+	relay = await startRelay();
+});
+afterAll(() => relay.close());
+
+describe('a room first loaded for a server edit', () => {
+	it('still knows its organization: members can apply existing labels and assign members', async () => {
+		const orgId = await relay.addOrg('Acme');
+		const alice = await relay.addUser('Alice');
+		await relay.addMember(orgId, alice.id);
+		const conversationId = await relay.addConversation(orgId);
+		const internal = `c/${conversationId}/internal`;
+		// the server writes first: label definitions and an applied label (as the demo seed does)
+		await relay.endpoint.relay.serverEdit(`o/${orgId}/labels`, (doc) => {
+			doc.getMap('labels').set('urgent', { id: 'urgent', name: 'Urgent', color: '#d93025', createdBy: alice.id });
+		});
+		await relay.endpoint.relay.serverEdit(internal, (doc) => {
+			doc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: alice.id, appliedAt: 1 });
+		});
+
+		const client = await relay.connect(alice.cookie);
+		client.send(writeSyncStep1(internal, new Uint8Array([0])));
+		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === internal);
+		const writer = createWriter(777);
+		writer.doc.getMap('assignees').set(alice.id, { userId: alice.id, assignedBy: alice.id, assignedAt: 2 });
+		client.send(writeWrite(internal, 1, writer.take()));
+		const answer = (await client.waitFor((f) => (f.type === MessageType.Ack || f.type === MessageType.Nack) && f.writeId === 1)) as Frame;
+		expect(answer.type).toBe(MessageType.Ack);
+		writer.doc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: alice.id, appliedAt: 3 });
+		client.send(writeWrite(internal, 2, writer.take()));
+		const second = (await client.waitFor((f) => (f.type === MessageType.Ack || f.type === MessageType.Nack) && f.writeId === 2)) as Frame;
+		expect(second.type).toBe(MessageType.Ack);
+	});
+});
