@@ -117,3 +117,29 @@ describe('the demo seed', () => {
 		}
 	});
 });
+
+describe('activity', () => {
+	it('shows the newest chat message as the snippet in everyone’s inbox, guests included', async () => {
+		const { MessageType, SyncType, writeSyncStep1, writeWrite } = await import('../src/lib/shared/protocol.ts');
+		const { createWriter, chatMessage } = await import('./helpers/ydoc.ts');
+		const bob = await relay.addUser('Bob');
+		await relay.addMember(orgId, bob.id);
+		const before = (await inboxOf(gus.id))[conversationId] as unknown as { lastActivityAt: number };
+		const client = await relay.connect(bob.cookie);
+		const doc = `c/${conversationId}/chat`;
+		client.send(writeSyncStep1(doc, new Uint8Array([0])));
+		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2);
+		const writer = createWriter(9191);
+		const message = chatMessage(bob.id, 'snip1', 'The replacement ships tomorrow');
+		writer.doc.getMap('messages').set(message.id, message);
+		client.send(writeWrite(doc, 1, writer.take()));
+		await client.waitFor((f) => f.type === MessageType.Ack);
+		await expect
+			.poll(async () => ((await inboxOf(gus.id))[conversationId] as unknown as { snippet: string }).snippet, { timeout: 5000 })
+			.toBe('Bob: The replacement ships tomorrow');
+		const after = (await inboxOf(alice.id))[conversationId] as unknown as { snippet: string; lastActivityAt: number };
+		expect(after.snippet).toBe('Bob: The replacement ships tomorrow');
+		expect(after.lastActivityAt).toBeGreaterThanOrEqual(before.lastActivityAt);
+		client.close();
+	});
+});

@@ -8,6 +8,7 @@ import { conversationParticipants, users } from './db/schema.ts';
 import { readConversationGrant } from './access-facts.ts';
 import { addMemberParticipants, filterOrgMembers, recordActivity, recordPersonalNotification } from './notifications.ts';
 import { snippet } from './mail/inbound.ts';
+import { touchConversation } from './conversations.ts';
 import { parseDocName } from '../shared/doc-names.ts';
 import { assigneeSchema, chatMessageSchema, type ChatMessage } from '../shared/records.ts';
 
@@ -92,6 +93,9 @@ export async function recordChatMessage(database: Database, conversationId: stri
 			text: `${name} mentioned you: ${short}`
 		});
 	}
-	if (message.editedAt === undefined) await recordActivity(database, { conversationId, actorId: message.authorId, text: `${name}: ${short}`, skip: allowed });
+	if (message.editedAt === undefined) {
+		await recordActivity(database, { conversationId, actorId: message.authorId, text: `${name}: ${short}`, skip: allowed });
+		void touchConversation(database, conversationId, `${name}: ${short}`);
+	}
 	return { mentioned: allowed, added };
 }

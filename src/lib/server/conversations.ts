@@ -44,7 +44,7 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
  * Brings a user's inbox document in line with what they may open. Entries they lost are removed,
  * which is how a replica learns to drop a conversation it was revoked from.
  */
-export async function syncInbox(database: Database, userId: string): Promise<void> {
+export async function syncInbox(database: Database, userId: string, snippets?: Map<string, string>): Promise<void> {
 	const entries = await listInboxEntries(database.client, userId);
 	const relay = await requireRelay(database.url);
 	await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
@@ -53,22 +53,56 @@ export async function syncInbox(database: Database, userId: string): Promise<voi
 		for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
 		for (const [id, entry] of wanted) {
 			const current = map.get(id);
-			// keep the server-written snippet if the row did not change otherwise
-			const next = { ...entry, snippet: current?.snippet ?? entry.snippet };
+			// a new snippet comes with activity; otherwise the last one written stays
+			const next = { ...entry, snippet: snippets?.get(id) ?? current?.snippet ?? entry.snippet };
 			if (JSON.stringify(current) !== JSON.stringify(next)) map.set(id, next);
 		}
 	});
 }
 
 /** Re-syncs the inbox of everyone who can see a conversation (members of its org and its participants). */
-export async function syncConversationInboxes(database: Database, conversationId: string, alsoUserIds: string[] = []): Promise<void> {
+export async function syncConversationInboxes(
+	database: Database,
+	conversationId: string,
+	alsoUserIds: string[] = [],
+	snippets?: Map<string, string>
+): Promise<void> {
 	const result = await database.client.execute({
 		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
 		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
 		args: [conversationId, conversationId]
 	});
 	const ids = new Set([...result.rows.map((r) => String(r.user_id)), ...alsoUserIds]);
-	for (const id of ids) await syncInbox(database, id);
+	for (const id of ids) await syncInbox(database, id, snippets);
+}
+
+const touches = new Map<string, { snippet: string; timer: NodeJS.Timeout }>();
+/** How long activity in a conversation settles before inboxes are rewritten (one write per burst, not per message). */
+export const TOUCH_SETTLE_MS = 750;
+
+/**
+ * Records activity in a conversation: its last-activity time, and the snippet shown in everyone's
+ * inbox list (which is how other people's lists show it as unread). Debounced per conversation.
+ * The snippet must be something every reader of the inbox may see (chat or thread text, never
+ * internal data).
+ */
+export function touchConversation(database: Database, conversationId: string, snippet: string): Promise<void> {
+	const pending = touches.get(conversationId);
+	if (pending) clearTimeout(pending.timer);
+	return new Promise((resolve) => {
+		const timer = setTimeout(async () => {
+			touches.delete(conversationId);
+			try {
+				await database.db.update(conversations).set({ lastActivityAt: Date.now() }).where(eq(conversations.id, conversationId));
+				await syncConversationInboxes(database, conversationId, [], new Map([[conversationId, snippet.slice(0, 500)]]));
+			} catch (error) {
+				console.error(`[inbox] activity in ${conversationId}: ${error instanceof Error ? error.message : String(error)}`);
+			}
+			resolve();
+		}, TOUCH_SETTLE_MS);
+		timer.unref();
+		touches.set(conversationId, { snippet, timer });
+	});
 }
 
 export type CreateResult = { ok: true; id: string } | { ok: false; status: 400 | 403; message: string };

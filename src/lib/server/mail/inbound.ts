@@ -253,8 +253,8 @@ async function deliver(database: Database, mail: ParsedMail, orgId: string): Pro
 
 	// after the message is stored: inboxes and notifications are derived and may be redone
 	try {
-		await syncConversationInboxes(database, convId);
 		const who = from.name || from.address;
+		await syncConversationInboxes(database, convId, [], new Map([[convId, `${who}: ${snippet(record.text)}`]]));
 		await recordActivity(database, { conversationId: convId, actorId: null, text: `Email from ${who}: ${snippet(record.text)}` });
 	} catch (error) {
 		console.error(`[inbound] inbox/notification update for ${convId} failed: ${String(error)}`);

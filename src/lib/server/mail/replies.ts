@@ -2,6 +2,7 @@
 // organization's inbox address with In-Reply-To and References, then added to the thread
 // (direction 'out'). The client picks the reply's id; the outgoing_replies row makes a reply that
 // was queued offline and posted again go out once.
+import { touchConversation } from '../conversations.ts';
 import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Database } from '../db/index.ts';
@@ -160,6 +161,7 @@ export async function sendReply(database: Database, request: ReplyRequest): Prom
 		await relay.serverEdit(conversationDoc(request.conversationId, 'thread'), (doc) => doc.getMap('messages').set(recordId, record));
 		const names = recipients.to.map((a) => a.name || a.address).join(', ');
 		await recordActivity(database, { conversationId: request.conversationId, actorId: request.userId, text: `${author?.name ?? 'Someone'} replied to ${names}: ${snippet(text)}` });
+		void touchConversation(database, request.conversationId, `${author?.name ?? 'Someone'}: ${snippet(text)}`);
 	} catch (error) {
 		console.error(`[reply] ${request.replyId} was sent but adding it to the thread failed: ${String(error)}`);
 	}
