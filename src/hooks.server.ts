@@ -16,11 +16,23 @@ export const init: ServerInit = async () => {
 };
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Largest request body outside the inbound webhook (forms and JSON are a few kilobytes). */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Refuses cross-site state-changing requests (form posts and JSON alike) before anything runs. */
 const originCheck: Handle = async ({ event, resolve }) => {
 	// /inbound/<orgId> is a provider's webhook, authenticated by the org's secret, never by a cookie
 	const isWebhook = event.url.pathname.startsWith('/inbound/');
+	// BODY_SIZE_LIMIT is raised to an inbound mail's size for the webhook (server/index.ts) and adapter-node
+	// applies it everywhere: every other request body is capped here, before a form or JSON is parsed.
+	if (UNSAFE_METHODS.has(event.request.method) && !isWebhook) {
+		const length = event.request.headers.get('content-length');
+		const chunked = length === null && event.request.headers.has('transfer-encoding');
+		if (chunked || Number(length ?? 0) > MAX_BODY_BYTES) {
+			// the body is left unread: close the connection rather than reuse it
+			return new Response('Request body too large.', { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' } });
+		}
+	}
 	if (UNSAFE_METHODS.has(event.request.method) && !isWebhook && !isSameOriginRequest(event)) {
 		const accept = event.request.headers.get('accept') ?? '';
 		const message = 'Cross-site requests are refused. Reload the page and try again.';
