@@ -30,6 +30,8 @@ export class Connection {
 	readonly subs = new Map<string, Subscription>();
 	/** Frames are handled one after another, in the order they arrived. */
 	chain: Promise<void> = Promise.resolve();
+	/** Bytes of frames received and not yet handled (bounded by RelayLimits.maxQueuedBytes). */
+	queuedBytes = 0;
 	closed = false;
 	#tokens: number;
 	#last = Date.now();

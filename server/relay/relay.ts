@@ -41,6 +41,8 @@ export interface RelayLimits {
 	maxBufferedBytes: number;
 	/** Documents one connection may have open. */
 	maxSubscriptions: number;
+	/** Bytes of received frames a connection may have waiting to be handled (frames are handled in order). */
+	maxQueuedBytes: number;
 	/** A document with no subscribers for this long is unloaded (compacted first if it changed). */
 	idleUnloadMs: number;
 	/** Fold the log into the snapshot once a document has this many log rows. */
@@ -54,6 +56,7 @@ export const defaultLimits: RelayLimits = {
 	messageBurst: 1000,
 	maxBufferedBytes: 8 * 1024 * 1024,
 	maxSubscriptions: 1000,
+	maxQueuedBytes: 16 * 1024 * 1024,
 	idleUnloadMs: 30_000,
 	compactAfterRows: 500
 };
@@ -131,10 +134,20 @@ export class Relay {
 				this.#send(conn, writeNack(frame.doc, frame.writeId, ReasonCode.RateLimited, 'Too many messages; this change was not saved, send it again'));
 			return;
 		}
-		conn.chain = conn.chain.then(() => this.#handleFrame(conn, frame)).catch((error) => {
-			this.#log(`error handling a frame from user ${conn.identity.userId}: ${String(error?.stack ?? error)}`);
-			this.#send(conn, writeError(frame.doc, ReasonCode.ServerError, 'The server could not handle this message'));
-		});
+		// The rate limit counts messages, not bytes: while a frame waits on the database the ones behind it
+		// are held in memory, so the bytes a connection may have waiting are capped too.
+		const size = data.byteLength;
+		if (conn.queuedBytes + size > this.limits.maxQueuedBytes) return this.#drop(conn, CloseCode.RateLimited);
+		conn.queuedBytes += size;
+		conn.chain = conn.chain
+			.then(() => this.#handleFrame(conn, frame))
+			.catch((error) => {
+				this.#log(`error handling a frame from user ${conn.identity.userId}: ${String(error?.stack ?? error)}`);
+				this.#send(conn, writeError(frame.doc, ReasonCode.ServerError, 'The server could not handle this message'));
+			})
+			.finally(() => {
+				conn.queuedBytes -= size;
+			});
 	}
 
 	handleSocketClose(conn: Connection): void {
