@@ -51,7 +51,7 @@ export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Pro
 	const { db, client } = database;
 	// after a client's write is stored: mentions and notifications (src/lib/server/chat-activity.ts)
 	const onAccepted = (doc: string, update: Uint8Array, actorId: string) => void handleAcceptedWrite(database, doc, update, actorId);
-	const relay = new Relay({ client, databaseUrl, limits: options.limits, log: options.log, onAccepted });
+	const relay = new Relay({ client, limits: options.limits, log: options.log, onAccepted });
 	const origin = options.origin === undefined ? config.origin : options.origin;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
 

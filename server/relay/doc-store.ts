@@ -1,7 +1,6 @@
 // Durable storage of documents as bytes: an append-only update log plus one compacted snapshot
 // per document (DESIGN.md §5). The relay never needs a live Y.Doc to store or serve a document.
 import type { Client, InStatement } from '@libsql/client';
-import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
 
 /** One accepted update waiting to be stored. */
@@ -33,33 +32,9 @@ function toBytes(value: unknown): Uint8Array {
 /** Storage for documents over a libsql client (the same database as the app). */
 export class DocStore {
 	#client: Client;
-	#writer: Worker | null = null;
-	#waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-	#nextBatch = 1;
 
-	/**
-	 * With the database file's URL, appends run on a worker thread with its own connection, so a
-	 * commit's fsync never blocks the event loop; without one (in-memory or remote databases),
-	 * on the given client.
-	 */
-	constructor(client: Client, databaseUrl?: string) {
+	constructor(client: Client) {
 		this.#client = client;
-		if (databaseUrl?.startsWith('file:')) {
-			this.#writer = new Worker(new URL('./db-writer-worker.mjs', import.meta.url), { workerData: { url: databaseUrl } });
-			this.#writer.unref();
-			this.#writer.on('message', ({ id, ok, error }: { id: number; ok: boolean; error?: string }) => {
-				const waiter = this.#waiting.get(id);
-				this.#waiting.delete(id);
-				if (ok) waiter?.resolve();
-				else waiter?.reject(new Error(error ?? 'write failed'));
-			});
-			this.#writer.on('error', (error) => {
-				// a dead writer fails its batches; the write queue keeps them and retries on the client
-				for (const waiter of this.#waiting.values()) waiter.reject(error);
-				this.#waiting.clear();
-				this.#writer = null;
-			});
-		}
 	}
 
 	/** Reads a document: its snapshot and every log row after it, merged once. */
@@ -87,18 +62,6 @@ export class DocStore {
 	/** Stores a batch of accepted updates in ONE transaction; resolves only once it has committed. */
 	async append(rows: PendingRow[]): Promise<void> {
 		if (rows.length === 0) return;
-		const writer = this.#writer;
-		if (writer) {
-			const id = this.#nextBatch++;
-			const done = new Promise<void>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
-			writer.ref(); // keep the process alive while a commit is outstanding
-			writer.postMessage({ id, rows });
-			try {
-				return await done;
-			} finally {
-				if (this.#waiting.size === 0) writer.unref();
-			}
-		}
 		const now = Date.now();
 		const statements: InStatement[] = [];
 		for (const row of rows) {
@@ -138,13 +101,6 @@ export class DocStore {
 	async lastLogId(doc: string): Promise<number> {
 		const result = await this.#client.execute({ sql: 'SELECT max(id) AS id FROM doc_updates WHERE doc = ?', args: [doc] });
 		return Number(result.rows[0]?.id ?? 0);
-	}
-
-	/** Stops the writer thread (after the write queue has drained). */
-	async close(): Promise<void> {
-		const writer = this.#writer;
-		this.#writer = null;
-		if (writer) await writer.terminate();
 	}
 
 	/** Removes a document entirely (a deleted conversation). */

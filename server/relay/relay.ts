@@ -66,8 +66,6 @@ export const MAX_PRESENCE_PER_CONNECTION = 8;
 
 export interface RelayOptions {
 	client: Client;
-	/** The database's URL: a file URL lets commits run on a writer thread (doc-store.ts). */
-	databaseUrl?: string;
 	limits?: Partial<RelayLimits>;
 	log?: (message: string) => void;
 	/**
@@ -104,7 +102,7 @@ export class Relay {
 	constructor(options: RelayOptions) {
 		this.#client = options.client;
 		this.limits = { ...defaultLimits, ...options.limits };
-		this.store = new DocStore(options.client, options.databaseUrl);
+		this.store = new DocStore(options.client);
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
@@ -312,7 +310,13 @@ export class Relay {
 			room.uncommitted--;
 			room.logRows++;
 			onCommit();
-			if (room.logRows >= this.limits.compactAfterRows) void this.#compact(room);
+			if (room.logRows >= this.limits.compactAfterRows && !room.compacting) {
+				// compaction is housekeeping: a failure leaves the log as it is, to be folded next time
+				room.compacting = true;
+				this.#compact(room)
+					.catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`))
+					.finally(() => (room.compacting = false));
+			}
 		});
 	}
 
@@ -497,18 +501,24 @@ export class Relay {
 
 	async #unloadIdle(): Promise<void> {
 		const now = Date.now();
-		for (const [doc, room] of this.#rooms) {
-			if (room.subscribers.size > 0 || room.pins > 0 || room.uncommitted > 0) continue;
-			if (now - room.lastActive < this.limits.idleUnloadMs) continue;
-			try {
-				if (room.logRows > 0) await this.#compact(room);
-			} catch (error) {
-				this.#log(`compacting ${doc} failed: ${String(error)}`);
-				continue;
+		// rooms pinned by others (an org's labels, by its internal rooms) become free only once those
+		// unload: go round again while a pass unloads anything
+		for (let unloaded = true; unloaded; ) {
+			unloaded = false;
+			for (const [doc, room] of this.#rooms) {
+				if (room.subscribers.size > 0 || room.pins > 0 || room.uncommitted > 0) continue;
+				if (now - room.lastActive < this.limits.idleUnloadMs) continue;
+				try {
+					if (room.logRows > 0) await this.#compact(room);
+				} catch (error) {
+					this.#log(`compacting ${doc} failed: ${String(error)}`);
+					continue;
+				}
+				if (room.subscribers.size > 0 || room.uncommitted > 0 || this.#rooms.get(doc) !== room) continue;
+				this.#rooms.delete(doc);
+				if (room.labels) room.labels.pins--;
+				unloaded = true;
 			}
-			if (room.subscribers.size > 0 || room.uncommitted > 0) continue;
-			this.#rooms.delete(doc);
-			if (room.labels) room.labels.pins--;
 		}
 	}
 
@@ -540,6 +550,5 @@ export class Relay {
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
 		await this.#queue.drain();
 		this.#queue.close();
-		await this.store.close();
 	}
 }

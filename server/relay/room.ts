@@ -24,6 +24,8 @@ export class Room {
 	outgoing: Array<{ update: Uint8Array; from: Connection | null }> = [];
 	/** Log rows not yet folded into the snapshot. */
 	logRows: number;
+	/** A compaction of this room is running. */
+	compacting = false;
 	/** Writes accepted but not yet committed. */
 	uncommitted = 0;
 	lastActive = Date.now();
