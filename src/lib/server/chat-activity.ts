@@ -21,9 +21,57 @@ function writtenValues(update: Uint8Array): unknown[] {
 	return values;
 }
 
+const names = new Map<string, { name: string; at: number }>();
+/** A user's display name, cached for a minute: every chat message needs its author's. */
 async function readName(database: Database, userId: string): Promise<string> {
+	const cached = names.get(userId);
+	if (cached && Date.now() - cached.at < 60_000) return cached.name;
 	const [row] = await database.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
-	return row?.name ?? 'Someone';
+	const name = row?.name ?? 'Someone';
+	if (names.size > 10_000) names.clear();
+	names.set(userId, { name, at: Date.now() });
+	return name;
+}
+
+interface Activity {
+	actorId: string;
+	text: string;
+	skip: string[];
+}
+const activityQueues = new Map<string, Activity[]>();
+
+/**
+ * Records activity notifications one conversation at a time. Quiet conversations get one
+ * notification per message; when messages arrive faster than they are recorded, the backlog is
+ * folded into one ("3 new messages — latest …"), so a busy room costs a bounded amount of work
+ * instead of a query per reader per message.
+ */
+function queueActivity(database: Database, conversationId: string, activity: Activity): Promise<void> {
+	const queue = activityQueues.get(conversationId);
+	if (queue) {
+		queue.push(activity);
+		return Promise.resolve();
+	}
+	const pending: Activity[] = [activity];
+	activityQueues.set(conversationId, pending);
+	return (async () => {
+		try {
+			while (pending.length > 0) {
+				const batch = pending.splice(0, pending.length);
+				const last = batch[batch.length - 1];
+				const actors = new Set(batch.map((a) => a.actorId));
+				await recordActivity(database, {
+					conversationId,
+					// with several authors, each should still hear of the others' messages
+					actorId: actors.size === 1 ? last.actorId : null,
+					text: batch.length === 1 ? last.text : `${batch.length} new messages — latest: ${last.text}`,
+					skip: batch.length === 1 ? last.skip : batch.flatMap((a) => a.skip)
+				});
+			}
+		} finally {
+			activityQueues.delete(conversationId);
+		}
+	})();
 }
 
 /** Called by the relay after it stored a client's write to `doc` (never for server writes). */
@@ -58,9 +106,10 @@ export async function handleAcceptedWrite(database: Database, doc: string, updat
 
 /** Who a chat message may mention, by the author's grant: members anyone in the org or conversation, guests only the conversation's people. */
 export async function resolveMentions(database: Database, conversationId: string, authorId: string, mentions: string[]): Promise<{ allowed: string[]; toAdd: string[] }> {
-	const grant = await readConversationGrant(database.client, authorId, conversationId);
 	const wanted = [...new Set(mentions)].filter((id) => id !== authorId);
-	if (grant.actions.mention === 'none' || wanted.length === 0) return { allowed: [], toAdd: [] };
+	if (wanted.length === 0) return { allowed: [], toAdd: [] }; // most messages: no database work at all
+	const grant = await readConversationGrant(database.client, authorId, conversationId);
+	if (grant.actions.mention === 'none') return { allowed: [], toAdd: [] };
 	const rows = await database.db
 		.select({ userId: conversationParticipants.userId })
 		.from(conversationParticipants)
@@ -94,7 +143,7 @@ export async function recordChatMessage(database: Database, conversationId: stri
 		});
 	}
 	if (message.editedAt === undefined) {
-		await recordActivity(database, { conversationId, actorId: message.authorId, text: `${name}: ${short}`, skip: allowed });
+		await queueActivity(database, conversationId, { actorId: message.authorId, text: `${name}: ${short}`, skip: allowed });
 		void touchConversation(database, conversationId, `${name}: ${short}`);
 	}
 	return { mentioned: allowed, added };
