@@ -56,3 +56,8 @@ export function setSessionCookie(event: EventLike & { cookies: Cookies }, token:
 export function clearSessionCookie(event: EventLike & { cookies: Cookies }): void {
 	event.cookies.delete(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: isHttpsRequest(event) });
 }
+
+/** Whether a client address is this machine's own (IPv4 127/8, IPv6 ::1, or IPv4-mapped 127/8). */
+export function isLoopbackAddress(address: string): boolean {
+	return address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address) || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+}
