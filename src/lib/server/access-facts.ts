@@ -46,3 +46,44 @@ export async function readOrgMemberIds(client: Client, orgId: string): Promise<S
 	const result = await client.execute({ sql: 'SELECT user_id FROM memberships WHERE org_id = ?', args: [orgId] });
 	return new Set(result.rows.map((row) => String(row.user_id)));
 }
+
+/** The policy's facts for many users of one conversation, in one round trip (notifications fan out to everyone in it). */
+export async function readConversationFactsForUsers(client: Client, conversationId: string, userIds: string[]): Promise<Map<string, AccessFacts>> {
+	const out = new Map<string, AccessFacts>();
+	if (userIds.length === 0) return out;
+	const marks = userIds.map(() => '?').join(',');
+	const [conv, members, participants] = await client.batch(
+		[
+			{
+				sql: `SELECT c.org_id, c.kind, c.guests_allowed, o.guests_allowed AS org_guests, o.who_may_invite
+				      FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?`,
+				args: [conversationId]
+			},
+			{
+				sql: `SELECT m.user_id, m.role FROM memberships m JOIN conversations c ON c.org_id = m.org_id
+				      WHERE c.id = ? AND m.user_id IN (${marks})`,
+				args: [conversationId, ...userIds]
+			},
+			{
+				sql: `SELECT user_id, role FROM conversation_participants WHERE conversation_id = ? AND user_id IN (${marks})`,
+				args: [conversationId, ...userIds]
+			}
+		],
+		'read'
+	);
+	const c = conv.rows[0];
+	const orgRole = new Map(members.rows.map((r) => [String(r.user_id), r.role as OrgRole]));
+	const participantRole = new Map(participants.rows.map((r) => [String(r.user_id), r.role as 'member' | 'guest']));
+	for (const userId of userIds) {
+		out.set(userId, {
+			userId,
+			orgRole: orgRole.get(userId) ?? null,
+			participantRole: participantRole.get(userId) ?? null,
+			conversation: c
+				? { orgId: String(c.org_id), kind: c.kind as 'email' | 'channel', guestsAllowed: Boolean(Number(c.guests_allowed)) }
+				: null,
+			org: c ? { guestsAllowed: Boolean(Number(c.org_guests)), whoMayInvite: c.who_may_invite as 'members' | 'admins' } : null
+		});
+	}
+	return out;
+}

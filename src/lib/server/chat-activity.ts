@@ -39,6 +39,8 @@ interface Activity {
 	skip: string[];
 }
 const activityQueues = new Map<string, Activity[]>();
+/** Least time between two activity notifications of one conversation while messages keep coming. */
+const ACTIVITY_SPACING_MS = 500;
 
 /**
  * Records activity notifications one conversation at a time. Quiet conversations get one
@@ -57,6 +59,8 @@ function queueActivity(database: Database, conversationId: string, activity: Act
 	return (async () => {
 		try {
 			while (pending.length > 0) {
+				// a busy room: let more arrive, so they are folded into one notification
+				if (pending.length > 0 && pending[0] !== activity) await new Promise((resolve) => setTimeout(resolve, ACTIVITY_SPACING_MS));
 				const batch = pending.splice(0, pending.length);
 				const last = batch[batch.length - 1];
 				const actors = new Set(batch.map((a) => a.actorId));

@@ -6,13 +6,13 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Database } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, notificationSettings, notifications, organizations, users } from './db/schema.ts';
-import { readConversationGrant } from './access-facts.ts';
+import { readConversationFactsForUsers, readConversationGrant } from './access-facts.ts';
 import { requireRelay } from './relay-bridge.ts';
 import { readConfig } from './config.ts';
 import { sendMail } from './mail/index.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
 import { createId } from '../shared/records.ts';
-import type { Role } from '../shared/policy.ts';
+import { computeAccess, type Role } from '../shared/policy.ts';
 
 /** How much of a conversation a person is notified about. */
 export const NotificationLevel = { All: 'all', Mentions: 'mentions', None: 'none' } as const;
@@ -113,14 +113,34 @@ export async function recordActivity(
 	});
 	const assignees = await readAssignees(database, event.conversationId);
 	const skip = new Set(event.skip ?? []);
-	const ids = new Set([...candidates.rows.map((r) => String(r.user_id)), ...assignees]);
+	const ids = [...new Set([...candidates.rows.map((r) => String(r.user_id)), ...assignees])].filter(
+		(userId) => userId !== event.actorId && !skip.has(userId)
+	);
+	// levels for everyone at once: a conversation with hundreds of people costs a few queries, not hundreds
 	const notified: string[] = [];
-	for (const userId of ids) {
-		if (userId === event.actorId || skip.has(userId)) continue;
-		if ((await readNotificationLevel(database, userId, event.conversationId, assignees)) !== NotificationLevel.All) continue;
-		await insertNotification(database, { userId, conversationId: event.conversationId, kind: 'activity', actorId: event.actorId, text: event.text });
-		notified.push(userId);
+	for (let i = 0; i < ids.length; i += 400) {
+		const chunk = ids.slice(i, i + 400);
+		const facts = await readConversationFactsForUsers(database.client, event.conversationId, chunk);
+		const settings = await database.db
+			.select()
+			.from(notificationSettings)
+			.where(and(inArray(notificationSettings.userId, chunk), inArray(notificationSettings.conversationId, [event.conversationId, ''])));
+		const level = (userId: string, key: string) => settings.find((s) => s.userId === userId && s.conversationId === key)?.level ?? null;
+		for (const userId of chunk) {
+			const role = computeAccess(facts.get(userId)!).role;
+			const wanted = computeNotificationLevel({
+				role,
+				conversationLevel: level(userId, event.conversationId),
+				defaultLevel: level(userId, ''),
+				isAssigned: role === 'member' && assignees.has(userId)
+			});
+			if (wanted === NotificationLevel.All) notified.push(userId);
+		}
 	}
+	await insertNotifications(
+		database,
+		notified.map((userId) => ({ userId, conversationId: event.conversationId, kind: 'activity' as const, actorId: event.actorId, text: event.text }))
+	);
 	return notified;
 }
 
@@ -132,6 +152,22 @@ export async function recordPersonalNotification(
 	if (n.userId === n.actorId) return false;
 	if ((await readNotificationLevel(database, n.userId, n.conversationId)) === NotificationLevel.None) return false;
 	return insertNotification(database, n);
+}
+
+/** Inserts many notifications in one statement per 200 rows. */
+async function insertNotifications(
+	database: Database,
+	list: Array<{ userId: string; conversationId: string; kind: NotificationKind; actorId: string | null; text: string }>
+): Promise<void> {
+	if (list.length === 0) return;
+	const now = Date.now();
+	for (let i = 0; i < list.length; i += 200) {
+		await database.db
+			.insert(notifications)
+			.values(list.slice(i, i + 200).map((n) => ({ id: createId(now), userId: n.userId, conversationId: n.conversationId, kind: n.kind, actorId: n.actorId, text: n.text.slice(0, 500), createdAt: now })))
+			.onConflictDoNothing();
+	}
+	scheduleNotificationEmails(database);
 }
 
 async function insertNotification(
