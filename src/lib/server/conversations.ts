@@ -4,9 +4,9 @@ import type { Client } from '@libsql/client';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, organizations } from './db/schema.ts';
-import { readConversationFacts } from './access-facts.ts';
+import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
 import { requireRelay } from './relay-bridge.ts';
-import { canCreateConversation, computeAccess, type Grant } from '../shared/policy.ts';
+import { canCreateConversation, computeAccess, type Grant, type OrgRole } from '../shared/policy.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
 import { createId, type InboxEntry, type ThreadEvent } from '../shared/records.ts';
 
@@ -14,17 +14,27 @@ export const MAX_SUBJECT = 200;
 
 /** The conversations a user can open, each with the role the policy gives them. */
 export async function listInboxEntries(client: Client, userId: string): Promise<InboxEntry[]> {
-	// candidates: every conversation of the user's organizations, and those they take part in
+	// candidates with every fact the policy needs, in one query: every conversation of the user's
+	// organizations, and those they take part in (a per-conversation fact read was O(conversations))
 	const result = await client.execute({
-		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at
-		      FROM conversations c JOIN organizations o ON o.id = c.org_id
-		      WHERE c.org_id IN (SELECT org_id FROM memberships WHERE user_id = ?)
-		         OR c.id IN (SELECT conversation_id FROM conversation_participants WHERE user_id = ?)`,
+		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at, c.guests_allowed,
+		             o.guests_allowed AS org_guests, o.who_may_invite, m.role AS org_role, p.role AS participant_role
+		      FROM conversations c
+		      JOIN organizations o ON o.id = c.org_id
+		      LEFT JOIN memberships m ON m.org_id = c.org_id AND m.user_id = ?
+		      LEFT JOIN conversation_participants p ON p.conversation_id = c.id AND p.user_id = ?
+		      WHERE m.user_id IS NOT NULL OR p.user_id IS NOT NULL`,
 		args: [userId, userId]
 	});
 	const entries: InboxEntry[] = [];
 	for (const row of result.rows) {
-		const grant = computeAccess(await readConversationFacts(client, userId, String(row.id)));
+		const grant = computeAccess({
+			userId,
+			orgRole: (row.org_role as OrgRole | null) ?? null,
+			participantRole: (row.participant_role as 'member' | 'guest' | null) ?? null,
+			conversation: { orgId: String(row.org_id), kind: row.kind as 'email' | 'channel', guestsAllowed: Boolean(Number(row.guests_allowed)) },
+			org: { guestsAllowed: Boolean(Number(row.org_guests)), whoMayInvite: row.who_may_invite as 'members' | 'admins' }
+		});
 		if (grant.role === 'none') continue;
 		entries.push({
 			id: String(row.id),
@@ -76,9 +86,11 @@ export async function syncConversationInboxes(
 	for (const id of ids) await syncInbox(database, id, snippets);
 }
 
-const touches = new Map<string, { snippet: string; timer: NodeJS.Timeout }>();
-/** How long activity in a conversation settles before inboxes are rewritten (one write per burst, not per message). */
+const touches = new Map<string, { snippet: string; timer: NodeJS.Timeout; first: number; waiters: Array<() => void> }>();
+/** How long activity in a conversation settles before inboxes are updated (one write per burst, not per message). */
 export const TOUCH_SETTLE_MS = 750;
+/** During continuous activity, inboxes are still updated this often. */
+export const TOUCH_MAX_WAIT_MS = 5000;
 
 /**
  * Records activity in a conversation: its last-activity time, and the snippet shown in everyone's
@@ -88,21 +100,50 @@ export const TOUCH_SETTLE_MS = 750;
  */
 export function touchConversation(database: Database, conversationId: string, snippet: string): Promise<void> {
 	const pending = touches.get(conversationId);
+	const first = pending?.first ?? Date.now();
+	const waiters = pending?.waiters ?? [];
 	if (pending) clearTimeout(pending.timer);
+	const delay = Math.max(0, Math.min(TOUCH_SETTLE_MS, first + TOUCH_MAX_WAIT_MS - Date.now()));
 	return new Promise((resolve) => {
+		waiters.push(resolve);
 		const timer = setTimeout(async () => {
 			touches.delete(conversationId);
 			try {
-				await database.db.update(conversations).set({ lastActivityAt: Date.now() }).where(eq(conversations.id, conversationId));
-				await syncConversationInboxes(database, conversationId, [], new Map([[conversationId, snippet.slice(0, 500)]]));
+				await writeActivity(database, conversationId, snippet.slice(0, 500));
 			} catch (error) {
 				console.error(`[inbox] activity in ${conversationId}: ${error instanceof Error ? error.message : String(error)}`);
 			}
-			resolve();
-		}, TOUCH_SETTLE_MS);
+			for (const wake of waiters) wake();
+		}, delay);
 		timer.unref();
-		touches.set(conversationId, { snippet, timer });
+		touches.set(conversationId, { snippet, timer, first, waiters });
 	});
+}
+
+/** Updates one conversation's entry (snippet, last activity) in the inbox of everyone who may open it. */
+async function writeActivity(database: Database, conversationId: string, snippet: string): Promise<void> {
+	const now = Date.now();
+	await database.db.update(conversations).set({ lastActivityAt: now }).where(eq(conversations.id, conversationId));
+	const people = await database.client.execute({
+		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
+		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
+		args: [conversationId, conversationId]
+	});
+	const ids = people.rows.map((r) => String(r.user_id));
+	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
+	const relay = await requireRelay(database.url);
+	for (const userId of ids) {
+		if (computeAccess(facts.get(userId)!).role === 'none') continue;
+		let missing = false;
+		await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+			const map = ydoc.getMap<InboxEntry>('conversations');
+			const current = map.get(conversationId);
+			if (current) map.set(conversationId, { ...current, snippet, lastActivityAt: now });
+			else missing = true;
+		});
+		// someone who can open it but has no entry yet (just added): write their whole inbox
+		if (missing) await syncInbox(database, userId, new Map([[conversationId, snippet]]));
+	}
 }
 
 export type CreateResult = { ok: true; id: string } | { ok: false; status: 400 | 403; message: string };
