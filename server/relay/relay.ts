@@ -370,6 +370,11 @@ export class Relay {
 		this.#forward(room, update, null);
 	}
 
+	/** Whether any connection has the document open now. */
+	hasSubscribers(doc: string): boolean {
+		return (this.#rooms.get(doc)?.subscribers.size ?? 0) > 0;
+	}
+
 	/** The stored state of a document as one update (loads it if needed). */
 	async readState(doc: string): Promise<Uint8Array> {
 		const ref = parseDocName(doc);

@@ -17,7 +17,7 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
 	// candidates with every fact the policy needs, in one query: every conversation of the user's
 	// organizations, and those they take part in (a per-conversation fact read was O(conversations))
 	const result = await client.execute({
-		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at, c.guests_allowed,
+		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at, c.snippet, c.guests_allowed,
 		             o.guests_allowed AS org_guests, o.who_may_invite, m.role AS org_role, p.role AS participant_role
 		      FROM conversations c
 		      JOIN organizations o ON o.id = c.org_id
@@ -43,7 +43,7 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
 			subject: String(row.subject),
 			kind: row.kind as 'email' | 'channel',
 			role: grant.role,
-			snippet: '',
+			snippet: String(row.snippet ?? ''),
 			lastActivityAt: Number(row.last_activity_at)
 		});
 	}
@@ -63,8 +63,8 @@ export async function syncInbox(database: Database, userId: string, snippets?: M
 		for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
 		for (const [id, entry] of wanted) {
 			const current = map.get(id);
-			// a new snippet comes with activity; otherwise the last one written stays
-			const next = { ...entry, snippet: snippets?.get(id) ?? current?.snippet ?? entry.snippet };
+			// the stored snippet, unless activity that is not stored yet brings a newer one
+			const next = { ...entry, snippet: snippets?.get(id) ?? (entry.snippet || current?.snippet || '') };
 			if (JSON.stringify(current) !== JSON.stringify(next)) map.set(id, next);
 		}
 	});
@@ -120,18 +120,23 @@ export function touchConversation(database: Database, conversationId: string, sn
 	});
 }
 
-/** Updates one conversation's entry (snippet, last activity) in the inbox of everyone who may open it. */
+/**
+ * Stores a conversation's activity (snippet, last activity) and updates its entry in the inbox
+ * documents of people who have theirs open right now. Everyone else's inbox is brought up to date
+ * from the stored row when they next load the app (`syncInbox`): pushing into every member's inbox
+ * on every burst of activity would cost members × active conversations document edits.
+ */
 async function writeActivity(database: Database, conversationId: string, snippet: string): Promise<void> {
 	const now = Date.now();
-	await database.db.update(conversations).set({ lastActivityAt: now }).where(eq(conversations.id, conversationId));
+	await database.db.update(conversations).set({ lastActivityAt: now, snippet }).where(eq(conversations.id, conversationId));
+	const relay = await requireRelay(database.url);
 	const people = await database.client.execute({
 		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
 		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
 		args: [conversationId, conversationId]
 	});
-	const ids = people.rows.map((r) => String(r.user_id));
+	const ids = people.rows.map((r) => String(r.user_id)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
 	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
-	const relay = await requireRelay(database.url);
 	for (const userId of ids) {
 		if (computeAccess(facts.get(userId)!).role === 'none') continue;
 		let missing = false;
@@ -142,7 +147,7 @@ async function writeActivity(database: Database, conversationId: string, snippet
 			else missing = true;
 		});
 		// someone who can open it but has no entry yet (just added): write their whole inbox
-		if (missing) await syncInbox(database, userId, new Map([[conversationId, snippet]]));
+		if (missing) await syncInbox(database, userId);
 	}
 }
 

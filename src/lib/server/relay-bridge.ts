@@ -14,6 +14,8 @@ export interface RelayBridge {
 	serverEdit(doc: string, edit: (ydoc: Y.Doc) => void): Promise<void>;
 	/** The stored state of a document, as one update. */
 	readState(doc: string): Promise<Uint8Array>;
+	/** Whether any connection has the document open now. */
+	hasSubscribers(doc: string): boolean;
 }
 
 function registry(): Map<string, RelayBridge> {

@@ -70,7 +70,9 @@ export const conversations = sqliteTable(
 		guestsAllowed: integer('guests_allowed', { mode: 'boolean' }).notNull().default(true),
 		createdBy: text('created_by'),
 		createdAt: integer('created_at').notNull(),
-		lastActivityAt: integer('last_activity_at').notNull()
+		lastActivityAt: integer('last_activity_at').notNull(),
+		// the latest line of chat or mail, shown in inbox lists (never internal data)
+		snippet: text('snippet').notNull().default('')
 	},
 	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt)]
 );

@@ -254,7 +254,8 @@ async function deliver(database: Database, mail: ParsedMail, orgId: string): Pro
 	// after the message is stored: inboxes and notifications are derived and may be redone
 	try {
 		const who = from.name || from.address;
-		await syncConversationInboxes(database, convId, [], new Map([[convId, `${who}: ${snippet(record.text)}`]]));
+		await db.update(conversations).set({ snippet: `${who}: ${snippet(record.text)}`.slice(0, 500) }).where(eq(conversations.id, convId));
+		await syncConversationInboxes(database, convId);
 		await recordActivity(database, { conversationId: convId, actorId: null, text: `Email from ${who}: ${snippet(record.text)}` });
 	} catch (error) {
 		console.error(`[inbound] inbox/notification update for ${convId} failed: ${String(error)}`);

@@ -1,0 +1,1 @@
+ALTER TABLE `conversations` ADD `snippet` text DEFAULT '' NOT NULL;
