@@ -9,7 +9,7 @@ import { startRelay, type TestRelay } from './helpers/relay.ts';
 let relay: TestRelay;
 let orgId: string;
 let alice: { id: string };
-let gus: { id: string };
+let gus: { id: string; cookie: string };
 let outsider: { id: string };
 let conversationId: string;
 

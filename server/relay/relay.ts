@@ -379,7 +379,10 @@ export class Relay {
 	async readState(doc: string): Promise<Uint8Array> {
 		const ref = parseDocName(doc);
 		if (!ref) throw new Error(`not a document name: ${doc}`);
-		return (await this.#room(doc, ref, null)).state();
+		const loaded = this.#rooms.get(doc) ?? (await this.#loading.get(doc));
+		if (loaded) return loaded.state();
+		// a read (notifications reading assignees, tests) does not keep the document in memory
+		return (await this.store.load(doc)).state;
 	}
 
 	// ---- presence ---------------------------------------------------------------------------
