@@ -293,6 +293,8 @@ export class Relay {
 			return;
 		}
 		room.accept(verdict.update, actorId, verdict.newBindings);
+		// fan-out first: it is scheduled before the commit, so the commit's work never delays it
+		this.#forward(room, verdict.update, conn);
 		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => {
 			this.#send(conn, writeAck(doc, writeId));
 			try {
@@ -301,7 +303,6 @@ export class Relay {
 				this.#log(`onAccepted failed for ${doc}: ${String(error)}`);
 			}
 		});
-		this.#forward(room, verdict.update, conn);
 	}
 
 	#persist(room: Room, update: Uint8Array, userId: string, newBindings: Array<[number, string]>, onCommit: () => void): void {
@@ -309,8 +310,11 @@ export class Relay {
 		this.#queue.push({ doc: room.name, update, userId, newBindings }, () => {
 			room.uncommitted--;
 			room.logRows++;
+			room.logBytes += update.byteLength;
 			onCommit();
-			if (room.logRows >= this.limits.compactAfterRows && !room.compacting) {
+			// compact once the log is both long and as large as the snapshot: rewriting the snapshot
+			// every N rows would cost O(document) per N writes, quadratic as a conversation grows
+			if (room.logRows >= this.limits.compactAfterRows && room.logBytes >= room.snapshotBytes && !room.compacting) {
 				// compaction is housekeeping: a failure leaves the log as it is, to be folded next time
 				room.compacting = true;
 				this.#compact(room)
@@ -503,8 +507,12 @@ export class Relay {
 		const upTo = await this.store.lastLogId(room.name);
 		// read the state after the id: every row up to it was accepted, so it is in the state
 		const before = room.logRows;
-		await this.store.compact(room.name, room.state(), upTo);
+		const beforeBytes = room.logBytes;
+		const state = room.state();
+		await this.store.compact(room.name, state, upTo);
 		room.logRows = Math.max(0, room.logRows - before);
+		room.logBytes = Math.max(0, room.logBytes - beforeBytes);
+		room.snapshotBytes = state.byteLength;
 	}
 
 	async #unloadIdle(): Promise<void> {

@@ -24,6 +24,9 @@ export class Room {
 	outgoing: Array<{ update: Uint8Array; from: Connection | null }> = [];
 	/** Log rows not yet folded into the snapshot. */
 	logRows: number;
+	/** Bytes of the log rows not yet folded, and of the snapshot they will be folded into. */
+	logBytes = 0;
+	snapshotBytes = 0;
 	/** A compaction of this room is running. */
 	compacting = false;
 	/** Writes accepted but not yet committed. */
@@ -46,6 +49,7 @@ export class Room {
 		this.name = name;
 		this.ref = ref;
 		this.#parts = [state];
+		this.snapshotBytes = state.byteLength;
 		this.#bindings = bindings;
 		this.logRows = logRows;
 	}
