@@ -262,6 +262,15 @@ export class Relay {
 			room.labels.pins++;
 		}
 		this.#rooms.set(doc, room);
+		// the merge of a long log was just paid for: store it as the snapshot, so the next cold open
+		// reads one row instead of merging the log again
+		if (room.logRows >= this.limits.compactAfterRows) {
+			room.logBytes = room.snapshotBytes; // all of it is log; makes the size rule agree
+			room.compacting = true;
+			this.#compact(room)
+				.catch((error) => this.#log(`compacting ${doc} failed: ${String(error)}`))
+				.finally(() => (room.compacting = false));
+		}
 		return room;
 	}
 
@@ -565,6 +574,11 @@ export class Relay {
 		clearInterval(this.#sweep);
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
 		await this.#queue.drain();
+		// fold what changed into snapshots, so the next start opens documents from one row each
+		for (const room of this.#rooms.values()) {
+			if (room.logRows === 0 || room.compacting) continue;
+			await this.#compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
+		}
 		this.#queue.close();
 	}
 }
