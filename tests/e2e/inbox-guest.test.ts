@@ -41,7 +41,13 @@ async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Person> {
 	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
 	await page.getByLabel('Password').fill(DEMO_PASSWORD);
 	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${app.url}/`);
+	try {
+		// the inbox's first load also installs the service worker: wait for the navigation, not every resource
+		await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+	} catch (error) {
+		const shown = await page.locator('main').innerText().catch(() => '(no main)');
+		throw new Error(`${name} did not reach the inbox; page ${page.url()} shows:\n${shown.slice(0, 500)}\nserver said:\n${app.output().slice(-2000)}`, { cause: error });
+	}
 	const person = { context, page, received, sent };
 	people[name] = person;
 	return person;
