@@ -182,6 +182,15 @@ describe('inbox for a member and a guest', () => {
 		expect(received).toContain('Looping in our contractor');
 		for (const needle of [canary, 'taskAssignees', 'assignees', '/internal', 'Urgent']) expect(received).not.toContain(needle);
 		expect(nora.sent.join('\n')).not.toMatch(/\/internal|o\/[A-Za-z0-9_-]+\/labels/);
+		// Page data: what the server's loads return to the guest (client-side navigations and the
+		// service worker's prefetch fetch these, and they never show up in the DOM) holds no label,
+		// assignee or member address either
+		for (const path of [`/c/${conversationId}/__data.json`, '/__data.json', '/notifications/__data.json']) {
+			const response = await nora.context.request.get(`${app.url}${path}`);
+			expect(response.status(), path).toBe(200);
+			const body = await response.text();
+			for (const needle of [canary, labelName, 'Urgent', 'taskAssignees', 'assignees', '@acme.test']) expect(body, `${path} holds ${needle}`).not.toContain(needle);
+		}
 	});
 
 	it('the guest finds no control to reply externally, edit tasks, label or assign', async () => {
