@@ -5,35 +5,7 @@ import { computeAccess, type AccessFacts, type Grant, type OrgRole } from '../sh
 
 /** The policy's facts about a user and a conversation, in one round trip. */
 export async function readConversationFacts(client: Client, userId: string, conversationId: string): Promise<AccessFacts> {
-	const [conv, member, participant] = await client.batch(
-		[
-			{
-				sql: `SELECT c.org_id, c.kind, c.guests_allowed, o.guests_allowed AS org_guests, o.who_may_invite
-				      FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?`,
-				args: [conversationId]
-			},
-			{
-				sql: `SELECT m.role FROM memberships m JOIN conversations c ON c.org_id = m.org_id
-				      WHERE c.id = ? AND m.user_id = ?`,
-				args: [conversationId, userId]
-			},
-			{
-				sql: 'SELECT role FROM conversation_participants WHERE conversation_id = ? AND user_id = ?',
-				args: [conversationId, userId]
-			}
-		],
-		'read'
-	);
-	const c = conv.rows[0];
-	return {
-		userId,
-		orgRole: (member.rows[0]?.role as OrgRole | undefined) ?? null,
-		participantRole: (participant.rows[0]?.role as 'member' | 'guest' | undefined) ?? null,
-		conversation: c
-			? { orgId: String(c.org_id), kind: c.kind as 'email' | 'channel', guestsAllowed: Boolean(Number(c.guests_allowed)) }
-			: null,
-		org: c ? { guestsAllowed: Boolean(Number(c.org_guests)), whoMayInvite: c.who_may_invite as 'members' | 'admins' } : null
-	};
+	return (await readConversationFactsForUsers(client, conversationId, [userId])).get(userId)!;
 }
 
 /** The user's grant on a conversation (role `none` for unknown and forbidden alike). */

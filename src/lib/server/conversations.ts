@@ -71,18 +71,23 @@ export async function syncInbox(database: Database, userId: string, snippets?: M
 }
 
 /** Re-syncs the inbox of everyone who can see a conversation (members of its org and its participants). */
+/** Everyone who might open a conversation: its organization's members and its participants (the policy still decides). */
+async function readConversationPeople(client: Client, conversationId: string): Promise<string[]> {
+	const result = await client.execute({
+		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
+		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
+		args: [conversationId, conversationId]
+	});
+	return result.rows.map((r) => String(r.user_id));
+}
+
 export async function syncConversationInboxes(
 	database: Database,
 	conversationId: string,
 	alsoUserIds: string[] = [],
 	snippets?: Map<string, string>
 ): Promise<void> {
-	const result = await database.client.execute({
-		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
-		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
-		args: [conversationId, conversationId]
-	});
-	const ids = new Set([...result.rows.map((r) => String(r.user_id)), ...alsoUserIds]);
+	const ids = new Set([...(await readConversationPeople(database.client, conversationId)), ...alsoUserIds]);
 	for (const id of ids) await syncInbox(database, id, snippets);
 }
 
@@ -130,12 +135,7 @@ async function writeActivity(database: Database, conversationId: string, snippet
 	const now = Date.now();
 	await database.db.update(conversations).set({ lastActivityAt: now, snippet }).where(eq(conversations.id, conversationId));
 	const relay = await requireRelay(database.url);
-	const people = await database.client.execute({
-		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)
-		      UNION SELECT user_id FROM conversation_participants WHERE conversation_id = ?`,
-		args: [conversationId, conversationId]
-	});
-	const ids = people.rows.map((r) => String(r.user_id)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
+	const ids = (await readConversationPeople(database.client, conversationId)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
 	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
 	for (const userId of ids) {
 		if (computeAccess(facts.get(userId)!).role === 'none') continue;
