@@ -13,7 +13,7 @@ import { addThreadEvent, syncInbox } from './conversations.ts';
 import { getRelay } from './relay-bridge.ts';
 import { sendMail } from './mail/index.ts';
 import { canManageMembers, getRole } from './orgs.ts';
-import { INVITATION_LIFETIME, InvitationMessages, type InvitationStatus } from './invitations.ts';
+import { INVITATION_LIFETIME, InvitationMessages, computeInvitationStatus, type InvitationStatus } from './invitations.ts';
 import { computeAccess, type AccessFacts, type Grant } from '../shared/policy.ts';
 
 export { INVITATION_LIFETIME as GUEST_INVITATION_LIFETIME };
@@ -226,8 +226,7 @@ export async function readGuestInvitation(db: Db, token: string, now = Date.now(
 		.where(and(eq(invitations.tokenHash, hashToken(token)), eq(invitations.kind, 'guest')));
 	if (!row) return { status: 'unknown' };
 	const { inv } = row;
-	const status: InvitationStatus =
-		inv.acceptedAt !== null ? 'accepted' : inv.revokedAt !== null ? 'revoked' : inv.expiresAt <= now ? 'expired' : 'valid';
+	const status = computeInvitationStatus(inv, now);
 	return {
 		status,
 		id: inv.id,

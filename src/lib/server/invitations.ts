@@ -57,6 +57,11 @@ export interface InvitationView {
 }
 
 /** What an invitation link is, without consuming it (GET of the link). */
+/** Where an invitation stands: used, withdrawn, expired or still valid (member and guest invitations alike). */
+export function computeInvitationStatus(inv: { acceptedAt: number | null; revokedAt: number | null; expiresAt: number }, now: number): InvitationStatus {
+	return inv.acceptedAt !== null ? 'accepted' : inv.revokedAt !== null ? 'revoked' : inv.expiresAt <= now ? 'expired' : 'valid';
+}
+
 export async function readInvitation(db: Db, token: string, now = Date.now()): Promise<InvitationView> {
 	const [row] = await db
 		.select({ inv: invitations, orgName: organizations.name, inviterName: users.name })
@@ -66,8 +71,7 @@ export async function readInvitation(db: Db, token: string, now = Date.now()): P
 		.where(and(eq(invitations.tokenHash, hashToken(token)), eq(invitations.kind, 'member')));
 	if (!row) return { status: 'unknown' };
 	const { inv } = row;
-	const status: InvitationStatus =
-		inv.acceptedAt !== null ? 'accepted' : inv.revokedAt !== null ? 'revoked' : inv.expiresAt <= now ? 'expired' : 'valid';
+	const status = computeInvitationStatus(inv, now);
 	return { status, id: inv.id, orgId: inv.orgId, orgName: row.orgName, email: inv.email, role: inv.role, inviterName: row.inviterName ?? undefined };
 }
 
