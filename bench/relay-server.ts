@@ -8,7 +8,7 @@ import { memoryStats } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
-const endpoint = await createSyncEndpoint({ databaseUrl, origin: null, log: () => {} });
+const endpoint = await createSyncEndpoint({ databaseUrl, origin: null, log: () => {}, limits: process.env.BENCH_NO_COMPACT ? { compactAfterRows: 1e9 } : undefined });
 const server = http.createServer((req, res) => {
 	if (req.url === '/stats') {
 		res.writeHead(200, { 'Content-Type': 'application/json' });

@@ -19,6 +19,8 @@ export interface ConnectionIdentity {
 export interface Subscription {
 	ref: DocRef;
 	access: DocAccess;
+	/** Frames for this document held back until its step 2 is sent; null once it is open. */
+	opening?: Uint8Array[] | null;
 }
 
 let nextId = 1;

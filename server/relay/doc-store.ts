@@ -1,7 +1,7 @@
 // Durable storage of documents as bytes: an append-only update log plus one compacted snapshot
 // per document (DESIGN.md §5). The relay never needs a live Y.Doc to store or serve a document.
 import type { Client, InStatement } from '@libsql/client';
-import * as Y from 'yjs';
+import { mergeMany } from './merger.ts';
 
 /** One accepted update waiting to be stored. */
 export interface PendingRow {
@@ -30,11 +30,16 @@ function toBytes(value: unknown): Uint8Array {
 }
 
 /** Storage for documents over a libsql client (the same database as the app). */
+/** Merges a snapshot with its log rows (the relay passes one that runs large merges off the event loop). */
+export type MergeParts = (parts: Uint8Array[]) => Promise<Uint8Array>;
+
 export class DocStore {
 	#client: Client;
+	#merge: MergeParts;
 
-	constructor(client: Client) {
+	constructor(client: Client, merge: MergeParts = async (parts) => mergeMany(parts)) {
 		this.#client = client;
+		this.#merge = merge;
 	}
 
 	/** Reads a document: its snapshot and every log row after it, merged once. */
@@ -53,7 +58,7 @@ export class DocStore {
 		const parts: Uint8Array[] = [];
 		if (snap.rows[0]) parts.push(toBytes(snap.rows[0].state));
 		for (const row of log.rows) parts.push(toBytes(row.update));
-		const state = parts.length === 0 ? EMPTY_UPDATE : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts);
+		const state = parts.length === 0 ? EMPTY_UPDATE : parts.length === 1 ? parts[0] : await this.#merge(parts);
 		const bindings = new Map<number, string>();
 		for (const row of clients.rows) bindings.set(Number(row.client_id), String(row.user_id));
 		return { state, logRows: log.rows.length, bindings };

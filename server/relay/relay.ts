@@ -25,6 +25,7 @@ import { readConversationOrgId, readOrgMemberIds, resolveDocAccess, type DocAcce
 import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
 import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
 import { DocStore } from './doc-store.ts';
+import { Merger, mergeMany } from './merger.ts';
 import { Room, SYSTEM_USER } from './room.ts';
 import { WriteQueue } from './write-queue.ts';
 
@@ -90,6 +91,7 @@ export class Relay {
 	#loading = new Map<string, Promise<Room>>();
 	#connections = new Set<Connection>();
 	#queue: WriteQueue;
+	#merger = new Merger();
 	#dirty = new Set<Room>();
 	#flushScheduled = false;
 	#sweep: NodeJS.Timeout;
@@ -102,7 +104,7 @@ export class Relay {
 	constructor(options: RelayOptions) {
 		this.#client = options.client;
 		this.limits = { ...defaultLimits, ...options.limits };
-		this.store = new DocStore(options.client);
+		this.store = new DocStore(options.client, (parts) => this.#merger.merge(parts));
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
@@ -201,18 +203,27 @@ export class Relay {
 			if (access.role === 'none') return conn.closed ? undefined : refused();
 		}
 		if (conn.closed) return;
-		let diff: Uint8Array;
-		try {
-			diff = clientStateVector.length <= 1 ? room.state() : Y.diffUpdate(room.state(), clientStateVector);
-		} catch {
-			this.#send(conn, writeError(doc, ReasonCode.Malformed, 'The state vector could not be decoded'));
-			return;
-		}
-		conn.subs.set(doc, { ref, access });
+		// Subscribed from here on, so no update accepted from now on can be missed; what it receives
+		// before its step 2 (the merge below may run on the worker) waits in `opening`.
+		const sub: Subscription = { ref, access, opening: [] };
+		conn.subs.set(doc, sub);
 		room.subscribers.add(conn);
 		room.lastActive = Date.now();
 		this.#send(conn, writeAccess(doc, access.role));
+		let diff: Uint8Array;
+		try {
+			diff = await room.missingFor(clientStateVector);
+		} catch {
+			if (conn.subs.get(doc) === sub) this.#unsubscribe(conn, doc);
+			this.#send(conn, writeError(doc, ReasonCode.Malformed, 'The state vector could not be decoded'));
+			return;
+		}
+		// closed, unsubscribed or revoked meanwhile
+		if (conn.closed || conn.subs.get(doc) !== sub) return;
+		const waiting = sub.opening ?? [];
+		sub.opening = null;
 		this.#send(conn, writeSyncStep2(doc, diff));
+		for (const frame of waiting) this.#send(conn, frame);
 		if (access.lane.presence && room.presence.size > 0) {
 			const entries = [...room.presence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state }));
 			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(entries)));
@@ -249,7 +260,7 @@ export class Relay {
 
 	async #load(doc: string, ref: DocRef, orgId: string | null): Promise<Room> {
 		const stored = await this.store.load(doc);
-		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows);
+		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows, this.#merger);
 		// a room loaded for the server's own edits has no subscriber's grant to take the org from,
 		// yet validating later client writes to `internal` needs the org's members and labels
 		if (!orgId && ref.scope === 'conversation') orgId = await readConversationOrgId(this.#client, ref.id);
@@ -351,12 +362,12 @@ export class Relay {
 			const batch = room.outgoing;
 			room.outgoing = [];
 			if (batch.length === 0) continue;
-			const update = batch.length === 1 ? batch[0].update : Y.mergeUpdates(batch.map((entry) => entry.update));
+			const update = batch.length === 1 ? batch[0].update : mergeMany(batch.map((entry) => entry.update));
 			const frame = writeSyncUpdate(room.name, update);
 			const from = batch[0].from;
 			// the sender already has its own change; with several senders, each gets the merged frame
 			const skip = batch.every((entry) => entry.from === from) ? from : null;
-			for (const conn of room.subscribers) if (conn !== skip) this.#send(conn, frame);
+			for (const conn of room.subscribers) if (conn !== skip) this.#sendDoc(conn, room.name, frame);
 		}
 	}
 
@@ -369,7 +380,7 @@ export class Relay {
 		if (!ref) throw new Error(`not a document name: ${doc}`);
 		const room = await this.#room(doc, ref, null);
 		const ydoc = new Y.Doc({ gc: false });
-		Y.applyUpdate(ydoc, room.state());
+		Y.applyUpdate(ydoc, await room.stateAsync());
 		ydoc.clientID = room.serverClientId();
 		const updates: Uint8Array[] = [];
 		ydoc.on('update', (update: Uint8Array) => updates.push(update));
@@ -393,7 +404,7 @@ export class Relay {
 		const ref = parseDocName(doc);
 		if (!ref) throw new Error(`not a document name: ${doc}`);
 		const loaded = this.#rooms.get(doc) ?? (await this.#loading.get(doc));
-		if (loaded) return loaded.state();
+		if (loaded) return loaded.stateAsync();
 		// a read (notifications reading assignees, tests) does not keep the document in memory
 		return (await this.store.load(doc)).state;
 	}
@@ -441,7 +452,7 @@ export class Relay {
 	#broadcastPresence(room: Room, frame: Uint8Array, from: Connection): void {
 		for (const conn of room.subscribers) {
 			if (conn === from) continue;
-			if (conn.subs.get(room.name)?.access.lane.presence) this.#send(conn, frame);
+			if (conn.subs.get(room.name)?.access.lane.presence) this.#sendDoc(conn, room.name, frame);
 		}
 	}
 
@@ -495,6 +506,13 @@ export class Relay {
 
 	// ---- sending, dropping, housekeeping ------------------------------------------------------
 
+	/** Sends a document's traffic, held back while the subscription waits for its step 2. */
+	#sendDoc(conn: Connection, doc: string, frame: Uint8Array): void {
+		const opening = conn.subs.get(doc)?.opening;
+		if (opening) opening.push(frame);
+		else this.#send(conn, frame);
+	}
+
 	#send(conn: Connection, frame: Uint8Array): void {
 		if (conn.closed) return;
 		if (conn.socket.bufferedAmount > this.limits.maxBufferedBytes) {
@@ -517,7 +535,7 @@ export class Relay {
 		// read the state after the id: every row up to it was accepted, so it is in the state
 		const before = room.logRows;
 		const beforeBytes = room.logBytes;
-		const state = room.state();
+		const state = await room.stateAsync();
 		await this.store.compact(room.name, state, upTo);
 		room.logRows = Math.max(0, room.logRows - before);
 		room.logBytes = Math.max(0, room.logBytes - beforeBytes);
@@ -552,6 +570,11 @@ export class Relay {
 		return { rooms: this.#rooms.size, connections: this.#connections.size, queued: this.#queue.size };
 	}
 
+	/** How many parts a loaded document's state is held in (tests: merging keeps this small). */
+	partCount(doc: string): number | null {
+		return this.#rooms.get(doc)?.partCount ?? null;
+	}
+
 	/** Unloads every idle room now (tests and benchmarks; normally a timer does this). */
 	async unloadIdleNow(): Promise<void> {
 		const idle = this.limits.idleUnloadMs;
@@ -580,5 +603,6 @@ export class Relay {
 			await this.#compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
 		}
 		this.#queue.close();
+		await this.#merger.close();
 	}
 }

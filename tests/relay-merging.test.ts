@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
+import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
+import { applyRemote, chatMessage, createWriter } from './helpers/ydoc.ts';
+
+// A busy conversation grows to thousands of updates. Merging them all at once is quadratic
+// (seconds), so the relay folds them in tiers, large merges on a worker thread; these tests check
+// that nothing is lost on the way: not in folds, not by a client opening the document while a
+// merge runs, not in compaction.
+
+let relay: TestRelay;
+beforeAll(async () => {
+	relay = await startRelay({ limits: { messagesPerSecond: 1_000_000, messageBurst: 1_000_000, compactAfterRows: 1000 } });
+});
+afterAll(() => relay.close());
+
+const MESSAGES = 3000;
+const filler = 'x'.repeat(120); // ~400 KB in all: large merges take the worker path
+
+/** A client that opens `doc` from `stateVector` and applies everything it receives to `into`. */
+async function reader(cookie: string, doc: string, into: Y.Doc): Promise<RawClient> {
+	const client = await relay.connect(cookie);
+	client.ws.on('message', () => {
+		while (client.frames.length > 0) {
+			const frame = client.frames.shift() as Frame;
+			if (frame.type === MessageType.Sync && frame.doc === doc && frame.syncType !== SyncType.Step1) applyRemote(into, frame.data);
+		}
+	});
+	client.send(writeSyncStep1(doc, Y.encodeStateVector(into)));
+	return client;
+}
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+describe('a long conversation', () => {
+	it('keeps every message through folds, compaction and clients opening it mid-burst, in a few parts', async () => {
+		const orgId = await relay.addOrg('Acme');
+		const alice = await relay.addUser('Alice');
+		const bob = await relay.addUser('Bob');
+		await relay.addMember(orgId, alice.id);
+		await relay.addMember(orgId, bob.id);
+		const chat = `c/${await relay.addConversation(orgId)}/chat`;
+
+		const writerClient = await relay.connect(alice.cookie);
+		writerClient.send(writeSyncStep1(chat, new Uint8Array([0])));
+		await writerClient.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+		const writer = createWriter(4242);
+		const messages = writer.doc.getMap('messages');
+		let acked = 0;
+		writerClient.ws.on('message', () => {
+			acked = writerClient.frames.filter((f) => f.type === MessageType.Ack).length;
+		});
+
+		// readers join during the burst: from nothing, and from a stale copy (a state vector to diff against)
+		const readers: Array<{ doc: Y.Doc; client: RawClient }> = [];
+		let stale: Y.Doc | null = null;
+		for (let i = 1; i <= MESSAGES; i++) {
+			messages.set(`${alice.id}:${i}`, chatMessage(alice.id, String(i), `message ${i} ${filler}`));
+			writerClient.send(writeWrite(chat, i, writer.take()));
+			if (i % 700 === 0) {
+				const fresh = new Y.Doc();
+				readers.push({ doc: fresh, client: await reader(bob.cookie, chat, fresh) });
+				if (stale) readers.push({ doc: stale, client: await reader(bob.cookie, chat, stale) });
+				stale = new Y.Doc();
+				Y.applyUpdate(stale, Y.encodeStateAsUpdate(writer.doc));
+			}
+			if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+		}
+		await until(() => acked === MESSAGES, `all ${MESSAGES} writes are acknowledged`);
+		expect(writerClient.frames.filter((f) => f.type === MessageType.Nack)).toEqual([]);
+
+		for (const [n, r] of readers.entries())
+			await until(() => r.doc.getMap('messages').size === MESSAGES, `reader ${n} holds every message (has ${r.doc.getMap('messages').size})`);
+
+		// folded, not thousands of parts (the bound: the fold threshold plus one part per tier)
+		expect(relay.endpoint.relay.partCount(chat)).toBeLessThan(64 + 16);
+
+		// unloaded (compacted into a snapshot) and opened again from the database: all there
+		for (const r of readers) r.client.close();
+		writerClient.close();
+		await until(() => relay.endpoint.relay.hasSubscribers(chat) === false, 'the readers left');
+		await relay.endpoint.relay.unloadIdleNow();
+		expect(relay.endpoint.relay.partCount(chat)).toBeNull();
+		const reopened = new Y.Doc();
+		await reader(bob.cookie, chat, reopened);
+		await until(() => reopened.getMap('messages').size === MESSAGES, 'the reopened copy holds every message');
+		expect((reopened.getMap('messages').get(`${alice.id}:${MESSAGES}`) as { text: string }).text).toBe(`message ${MESSAGES} ${filler}`);
+	});
+});
