@@ -234,7 +234,8 @@ async function handle(msg: Command): Promise<unknown> {
 		}
 		case 'idle': {
 			// quiet when nothing has arrived for 300 ms (a backlog from an overloaded step drained)
-			const deadline = Date.now() + 8_000;
+			// (an overloaded step can leave many seconds of backlog; the next step must not measure it)
+			const deadline = Date.now() + 30_000;
 			while (nowMs() - state.lastRecv < 300 && Date.now() < deadline) await sleep(50);
 			return { idle: true };
 		}

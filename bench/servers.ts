@@ -29,6 +29,13 @@ export interface StartOptions {
 	nodeFlags?: string[];
 }
 
+/** Every child this process started, so a killed bench leaves no server running (and skewing the next). */
+export const children = new Set<ChildProcess>();
+
+export function killChildren(): void {
+	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<ServerProcess> {
 	const script = path.join(here, kind === 'ours' ? 'relay-server.ts' : 'reference-server.ts');
 	const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
@@ -40,6 +47,8 @@ export function startServer(kind: ServerKind, options: StartOptions = {}): Promi
 		env,
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
+	children.add(child);
+	child.once('exit', () => children.delete(child));
 	return new Promise((resolve, reject) => {
 		let out = '';
 		const onExit = (code: number | null) => reject(new Error(`${kind} server exited early (${code})`));
