@@ -8,6 +8,7 @@ import { getDatabase } from '../src/lib/server/db/index.ts';
 import { SESSION_COOKIE, readCookie, validateSessionToken } from '../src/lib/server/auth/session.ts';
 import { setRelay } from '../src/lib/server/relay-bridge.ts';
 import { handleAcceptedWrite } from '../src/lib/server/chat-activity.ts';
+import { flushActivity } from '../src/lib/server/conversations.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../src/lib/shared/protocol.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
 import { sendShared } from './ws-frames.ts';
@@ -50,8 +51,17 @@ export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Pro
 	const database = await getDatabase(databaseUrl);
 	const { db, client } = database;
 	// after a client's write is stored: mentions and notifications (src/lib/server/chat-activity.ts)
-	const onAccepted = (doc: string, update: Uint8Array, actorId: string) => void handleAcceptedWrite(database, doc, update, actorId);
-	const relay = new Relay({ client, limits: options.limits, log: options.log, onAccepted });
+	const reactions = new Set<Promise<void>>();
+	const onAccepted = (doc: string, update: Uint8Array, actorId: string) => {
+		const reaction = handleAcceptedWrite(database, doc, update, actorId).finally(() => reactions.delete(reaction));
+		reactions.add(reaction);
+	};
+	// on shutdown: reactions to the last writes finish, and debounced inbox activity is stored now
+	const beforeClose = async () => {
+		await Promise.allSettled([...reactions]);
+		await flushActivity(database);
+	};
+	const relay = new Relay({ client, limits: options.limits, log: options.log, onAccepted, beforeClose });
 	const origin = options.origin === undefined ? config.origin : options.origin;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
 

@@ -74,6 +74,11 @@ export interface RelayOptions {
 	 * mention notifications hang here, outside the relay's core. Must not throw; its result is ignored.
 	 */
 	onAccepted?: (doc: string, update: Uint8Array, actorId: string) => void;
+	/**
+	 * Called by close() once no client is connected and every accepted write is stored, while server
+	 * edits still work: the app finishes what onAccepted started (inbox activity, notifications).
+	 */
+	beforeClose?: () => Promise<void>;
 }
 
 /** Which open subscriptions an access change may affect. */
@@ -97,6 +102,7 @@ export class Relay {
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
 	#onAccepted: RelayOptions['onAccepted'];
+	#beforeClose: RelayOptions['beforeClose'];
 	#closed = false;
 	/** Bumped by every access refresh, so a document opened meanwhile decides its access again. */
 	#accessEpoch = 0;
@@ -107,6 +113,7 @@ export class Relay {
 		this.store = new DocStore(options.client, (parts) => this.#merger.merge(parts));
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
+		this.#beforeClose = options.beforeClose;
 		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
 		this.#sweep = setInterval(() => void this.#unloadIdle(), Math.max(1000, this.limits.idleUnloadMs / 3));
 		this.#sweep.unref();
@@ -596,6 +603,12 @@ export class Relay {
 		this.#closed = true;
 		clearInterval(this.#sweep);
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
+		await this.#queue.drain();
+		try {
+			await this.#beforeClose?.();
+		} catch (error) {
+			this.#log(`finishing work before closing failed: ${String(error)}`);
+		}
 		await this.#queue.drain();
 		// fold what changed into snapshots, so the next start opens documents from one row each
 		for (const room of this.#rooms.values()) {

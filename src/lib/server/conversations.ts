@@ -91,7 +91,7 @@ export async function syncConversationInboxes(
 	for (const id of ids) await syncInbox(database, id, snippets);
 }
 
-const touches = new Map<string, { snippet: string; timer: NodeJS.Timeout; first: number; waiters: Array<() => void> }>();
+const touches = new Map<string, { database: Database; timer: NodeJS.Timeout; first: number; waiters: Array<() => void>; run: () => Promise<void> }>();
 /** How long activity in a conversation settles before inboxes are updated (one write per burst, not per message). */
 export const TOUCH_SETTLE_MS = 750;
 /** During continuous activity, inboxes are still updated this often. */
@@ -111,7 +111,7 @@ export function touchConversation(database: Database, conversationId: string, sn
 	const delay = Math.max(0, Math.min(TOUCH_SETTLE_MS, first + TOUCH_MAX_WAIT_MS - Date.now()));
 	return new Promise((resolve) => {
 		waiters.push(resolve);
-		const timer = setTimeout(async () => {
+		const run = async () => {
 			touches.delete(conversationId);
 			try {
 				await writeActivity(database, conversationId, snippet.slice(0, 500));
@@ -119,10 +119,22 @@ export function touchConversation(database: Database, conversationId: string, sn
 				console.error(`[inbox] activity in ${conversationId}: ${error instanceof Error ? error.message : String(error)}`);
 			}
 			for (const wake of waiters) wake();
-		}, delay);
+		};
+		const timer = setTimeout(run, delay);
 		timer.unref();
-		touches.set(conversationId, { snippet, timer, first, waiters });
+		touches.set(conversationId, { database, timer, first, waiters, run });
 	});
+}
+
+/**
+ * Stores every debounced activity now, instead of when its timer fires: a shutdown must not drop
+ * the last burst's snippet and time (inbox order after a restart), nor write after the database
+ * has closed.
+ */
+export async function flushActivity(database: Database): Promise<void> {
+	const pending = [...touches.values()].filter((touch) => touch.database === database);
+	for (const touch of pending) clearTimeout(touch.timer);
+	await Promise.all(pending.map((touch) => touch.run()));
 }
 
 /**

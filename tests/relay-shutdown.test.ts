@@ -1,0 +1,37 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversations } from '../src/lib/server/db/schema.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite } from '../src/lib/shared/protocol.ts';
+import { startRelay, type TestRelay } from './helpers/relay.ts';
+import { chatMessage, createWriter } from './helpers/ydoc.ts';
+
+// Inbox activity (snippet, last activity) is stored debounced, up to seconds after a message. A
+// shutdown in that window must store it, not drop it: after a restart the inbox would be out of order.
+
+let relay: TestRelay;
+beforeAll(async () => {
+	relay = await startRelay();
+});
+afterAll(() => relay.close());
+
+describe('closing the sync endpoint', () => {
+	it('stores the activity of a message sent just before, instead of dropping it', async () => {
+		const orgId = await relay.addOrg('Acme');
+		const alice = await relay.addUser('Alice');
+		await relay.addMember(orgId, alice.id);
+		const conversationId = await relay.addConversation(orgId);
+		const chat = `c/${conversationId}/chat`;
+		const client = await relay.connect(alice.cookie);
+		client.send(writeSyncStep1(chat, new Uint8Array([0])));
+		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+		const writer = createWriter(31337);
+		writer.doc.getMap('messages').set(`${alice.id}:1`, chatMessage(alice.id, '1', 'Shipping the fix tonight'));
+		client.send(writeWrite(chat, 1, writer.take()));
+		await client.waitFor((f) => f.type === MessageType.Ack && f.writeId === 1);
+
+		await relay.endpoint.close(); // well within the debounce of the inbox activity
+
+		const [row] = await relay.database.db.select().from(conversations).where(eq(conversations.id, conversationId));
+		expect(row.snippet).toBe('Alice: Shipping the fix tonight');
+	});
+});
