@@ -21,6 +21,7 @@ import {
 } from '../shared/protocol.ts';
 import { Emitter } from './emitter.ts';
 import type { LocalStore } from './local-store.ts';
+import { UpdateParts } from './update-parts.ts';
 
 /** The part of a WebSocket the provider uses (the browser's, or `ws` in Node). */
 export interface SocketLike {
@@ -102,7 +103,8 @@ interface OpenDoc {
 	loaded: boolean;
 	/** Local updates made before the stored replica finished loading. */
 	early: Uint8Array[];
-	serverState: Uint8Array;
+	/** What the server confirmed, merged lazily: receiving or confirming an update must not cost O(document). */
+	serverState: UpdateParts;
 	pending: LocalWrite[];
 	/** Sync step 1 sent on the current socket. */
 	subscribed: boolean;
@@ -114,7 +116,6 @@ interface OpenDoc {
 	onAwareness: (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void;
 }
 
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
 const RETRYABLE = new Set<ReasonCode>([ReasonCode.ServerError, ReasonCode.RateLimited]);
 
 /** Lists the JSON records (root, key, value) an update carries; deletions carry no records. */
@@ -236,7 +237,7 @@ export class SyncProvider extends Emitter<SyncEvents> {
 			refs: 1,
 			loaded: false,
 			early: [],
-			serverState: EMPTY_UPDATE,
+			serverState: new UpdateParts(),
 			pending: [],
 			subscribed: false,
 			role: null,
@@ -259,13 +260,14 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		this.#enqueue(name, async () => {
 			const stored = await this.#store.loadDoc(name);
 			if (this.#docs.get(name) !== d) return; // closed while loading
-			d.serverState = stored.serverState ?? EMPTY_UPDATE;
+			d.serverState = new UpdateParts();
+			if (stored.serverState) d.serverState.push(stored.serverState);
 			d.pending = stored.pending.map((w) => ({ ...w, stored: true }));
 			for (const w of stored.pending) this.#nextWriteId = Math.max(this.#nextWriteId, w.writeId + 1);
 			Y.transact(
 				d.ydoc,
 				() => {
-					Y.applyUpdate(d.ydoc, d.serverState, this);
+					if (stored.serverState) Y.applyUpdate(d.ydoc, stored.serverState, this);
 					for (const w of d.pending) Y.applyUpdate(d.ydoc, w.update, this);
 				},
 				this
@@ -426,8 +428,9 @@ export class SyncProvider extends Emitter<SyncEvents> {
 
 	#subscribe(d: OpenDoc): void {
 		if (!d.loaded || d.subscribed || !this.#online) return;
-		// the server's state, not the replica's: pending writes are not on the server yet
-		d.subscribed = this.#send(writeSyncStep1(d.name, Y.encodeStateVectorFromUpdate(d.serverState)));
+		// the server's state, not the replica's: pending writes are not on the server yet. Merging it
+		// here costs O(document) once per (re)subscription, not per update.
+		d.subscribed = this.#send(writeSyncStep1(d.name, Y.encodeStateVectorFromUpdate(d.serverState.merged())));
 	}
 
 	/** Sends stored, not yet sent pending writes in order, once the document is granted. */
@@ -481,7 +484,7 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		Y.transact(
 			ydoc,
 			() => {
-				Y.applyUpdate(ydoc, d.serverState, this);
+				Y.applyUpdate(ydoc, d.serverState.merged(), this);
 				for (const w of d.pending) Y.applyUpdate(ydoc, w.update, this);
 			},
 			this
@@ -564,8 +567,10 @@ export class SyncProvider extends Emitter<SyncEvents> {
 			case MessageType.Sync: {
 				if (!d || f.syncType === SyncType.Step1) break; // the server never asks; ignore
 				Y.applyUpdate(d.ydoc, f.data, this);
-				d.serverState = Y.mergeUpdates([d.serverState, f.data]);
-				this.#enqueue(f.doc, () => this.#store.mergeServerState(f.doc, f.data));
+				// a copy: f.data is a view into the frame, and the parts keep what they are given
+				const update = f.data.slice();
+				d.serverState.push(update);
+				this.#enqueue(f.doc, () => this.#store.mergeServerState(f.doc, update));
 				break;
 			}
 			case MessageType.Ack: {
@@ -575,7 +580,7 @@ export class SyncProvider extends Emitter<SyncEvents> {
 					const i = d.pending.findIndex((w) => w.writeId === f.writeId);
 					if (i >= 0) {
 						const [w] = d.pending.splice(i, 1);
-						d.serverState = Y.mergeUpdates([d.serverState, w.update]);
+						d.serverState.push(w.update);
 					}
 				}
 				// also for a closed document: the store still holds the write
