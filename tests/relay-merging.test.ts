@@ -94,3 +94,42 @@ describe('a long conversation', () => {
 		expect((reopened.getMap('messages').get(`${alice.id}:${MESSAGES}`) as { text: string }).text).toBe(`message ${MESSAGES} ${filler}`);
 	});
 });
+
+describe('compaction of a busy document', () => {
+	it('waits until the document is quiet, then folds the log into one snapshot', async () => {
+		const quiet = await startRelay({ limits: { messagesPerSecond: 1_000_000, messageBurst: 1_000_000, compactAfterRows: 50, compactQuietMs: 300 } });
+		try {
+			const orgId = await quiet.addOrg('Acme');
+			const alice = await quiet.addUser('Alice');
+			await quiet.addMember(orgId, alice.id);
+			const chat = `c/${await quiet.addConversation(orgId)}/chat`;
+			const client = await quiet.connect(alice.cookie);
+			client.send(writeSyncStep1(chat, new Uint8Array([0])));
+			await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+			const writer = createWriter(777);
+			const logRows = async () => Number((await quiet.database.client.execute({ sql: 'SELECT count(*) AS n FROM doc_updates WHERE doc = ?', args: [chat] })).rows[0].n);
+			const snapshots = async () => Number((await quiet.database.client.execute({ sql: 'SELECT count(*) AS n FROM doc_snapshots WHERE doc = ?', args: [chat] })).rows[0].n);
+			for (let i = 1; i <= 120; i++) {
+				writer.doc.getMap('messages').set(`${alice.id}:${i}`, chatMessage(alice.id, String(i), `message ${i}`));
+				client.send(writeWrite(chat, i, writer.take()));
+			}
+			await client.waitFor((f) => f.type === MessageType.Ack && f.writeId === 120);
+			// past the row threshold, but not quiet yet: the log is still all there
+			expect(await logRows()).toBe(120);
+			expect(await snapshots()).toBe(0);
+			const end = Date.now() + 5000;
+			while ((await logRows()) > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(await logRows()).toBe(0);
+			expect(await snapshots()).toBe(1);
+			// and the compacted document opens whole
+			const reader = new Y.Doc();
+			const other = await quiet.connect(alice.cookie);
+			other.send(writeSyncStep1(chat, new Uint8Array([0])));
+			const step2 = await other.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+			Y.applyUpdate(reader, (step2 as Frame & { data: Uint8Array }).data);
+			expect(reader.getMap('messages').size).toBe(120);
+		} finally {
+			await quiet.close();
+		}
+	});
+});

@@ -46,8 +46,14 @@ export interface RelayLimits {
 	maxQueuedBytes: number;
 	/** A document with no subscribers for this long is unloaded (compacted first if it changed). */
 	idleUnloadMs: number;
-	/** Fold the log into the snapshot once a document has this many log rows. */
+	/** Fold the log into the snapshot once a document has this many log rows (and once it is quiet: compactQuietMs). */
 	compactAfterRows: number;
+	/**
+	 * A due compaction waits until the document has had no write for this long: merging and
+	 * rewriting a large snapshot in the middle of a burst would delay that burst's messages.
+	 * A log 16 times the row threshold and twice the snapshot's size is compacted anyway.
+	 */
+	compactQuietMs: number;
 }
 
 export const defaultLimits: RelayLimits = {
@@ -59,8 +65,12 @@ export const defaultLimits: RelayLimits = {
 	maxSubscriptions: 1000,
 	maxQueuedBytes: 16 * 1024 * 1024,
 	idleUnloadMs: 30_000,
-	compactAfterRows: 500
+	compactAfterRows: 500,
+	compactQuietMs: 2000
 };
+
+/** After a fan-out that took t ms the next waits FANOUT_PACING × t ms (see #flushOutgoing). */
+const FANOUT_PACING = Number(process.env.PARLEY_FANOUT_PACING) || 2;
 
 /** Presence client ids one connection may hold in one room (the app uses one per document and tab). */
 export const MAX_PRESENCE_PER_CONNECTION = 8;
@@ -99,6 +109,8 @@ export class Relay {
 	#merger = new Merger();
 	#dirty = new Set<Room>();
 	#flushScheduled = false;
+	/** Fan-out does not start again before this (performance.now()): see #flushOutgoing. */
+	#nextFlushAt = 0;
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
 	#onAccepted: RelayOptions['onAccepted'];
@@ -339,16 +351,33 @@ export class Relay {
 			room.logRows++;
 			room.logBytes += update.byteLength;
 			onCommit();
-			// compact once the log is both long and as large as the snapshot: rewriting the snapshot
-			// every N rows would cost O(document) per N writes, quadratic as a conversation grows
-			if (room.logRows >= this.limits.compactAfterRows && room.logBytes >= room.snapshotBytes && !room.compacting) {
-				// compaction is housekeeping: a failure leaves the log as it is, to be folded next time
-				room.compacting = true;
-				this.#compact(room)
-					.catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`))
-					.finally(() => (room.compacting = false));
-			}
+			this.#compactWhenQuiet(room);
 		});
+	}
+
+	/**
+	 * Compacts once the log is both long and as large as the snapshot (rewriting the snapshot every
+	 * N rows would cost O(document) per N writes, quadratic as a conversation grows), and the room
+	 * has been quiet for compactQuietMs, unless the log has grown far past that.
+	 */
+	#compactWhenQuiet(room: Room): void {
+		const { compactAfterRows, compactQuietMs } = this.limits;
+		if (room.compacting || room.logRows < compactAfterRows || room.logBytes < room.snapshotBytes) return;
+		const overdue = room.logRows >= 16 * compactAfterRows && room.logBytes >= 2 * room.snapshotBytes;
+		const quietFor = Date.now() - room.lastActive;
+		if (!overdue && quietFor < compactQuietMs) {
+			room.compactTimer ??= setTimeout(() => {
+				room.compactTimer = null;
+				this.#compactWhenQuiet(room);
+			}, compactQuietMs - quietFor);
+			room.compactTimer.unref();
+			return;
+		}
+		// compaction is housekeeping: a failure leaves the log as it is, to be folded next time
+		room.compacting = true;
+		this.#compact(room)
+			.catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`))
+			.finally(() => (room.compacting = false));
 	}
 
 	/** Forwarding may happen before the commit; only the sender's acknowledgement waits for it. */
@@ -357,12 +386,19 @@ export class Relay {
 		this.#dirty.add(room);
 		if (this.#flushScheduled) return;
 		this.#flushScheduled = true;
-		setImmediate(() => this.#flushOutgoing());
+		const wait = this.#nextFlushAt - performance.now();
+		if (wait <= 0) setImmediate(() => this.#flushOutgoing());
+		else setTimeout(() => this.#flushOutgoing(), wait);
 	}
 
 	/** Sends each room's updates of this turn as ONE frame, built once and written to every peer. */
 	#flushOutgoing(): void {
 		this.#flushScheduled = false;
+		const began = performance.now();
+		// Fan-out takes at most about a third of the event loop: after a flush that took t ms, the next
+		// waits 2t ms, and meanwhile more updates join it (one frame per socket instead of several).
+		// A quiet or small room flushes at once (t ≈ 0); a busy large one trades ~t ms of latency
+		// for far fewer socket writes, which are most of a busy relay's work.
 		const rooms = [...this.#dirty];
 		this.#dirty.clear();
 		for (const room of rooms) {
@@ -376,6 +412,8 @@ export class Relay {
 			const skip = batch.every((entry) => entry.from === from) ? from : null;
 			for (const conn of room.subscribers) if (conn !== skip) this.#sendDoc(conn, room.name, frame);
 		}
+		const now = performance.now();
+		this.#nextFlushAt = now + FANOUT_PACING * (now - began);
 	}
 
 	/**
@@ -566,6 +604,7 @@ export class Relay {
 				}
 				if (room.subscribers.size > 0 || room.uncommitted > 0 || this.#rooms.get(doc) !== room) continue;
 				this.#rooms.delete(doc);
+				if (room.compactTimer) clearTimeout(room.compactTimer);
 				if (room.labels) room.labels.pins--;
 				unloaded = true;
 			}
@@ -612,6 +651,7 @@ export class Relay {
 		await this.#queue.drain();
 		// fold what changed into snapshots, so the next start opens documents from one row each
 		for (const room of this.#rooms.values()) {
+			if (room.compactTimer) clearTimeout(room.compactTimer);
 			if (room.logRows === 0 || room.compacting) continue;
 			await this.#compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
 		}

@@ -33,6 +33,8 @@ export class Room {
 	snapshotBytes = 0;
 	/** A compaction of this room is running. */
 	compacting = false;
+	/** A compaction is due and waits for the room to be quiet. */
+	compactTimer: NodeJS.Timeout | null = null;
 	/** Writes accepted but not yet committed. */
 	uncommitted = 0;
 	lastActive = Date.now();

@@ -15,6 +15,8 @@ export class WriteQueue {
 	#scheduled = false;
 	#retryMs = 50;
 	#closed = false;
+	/** The next transaction does not start before this (performance.now()): see #flush. */
+	#nextAt = 0;
 	#onError: (error: unknown) => void;
 
 	constructor(store: DocStore, onError: (error: unknown) => void) {
@@ -36,13 +38,16 @@ export class WriteQueue {
 	#schedule(): void {
 		if (this.#scheduled || this.#inFlight || this.#closed) return;
 		this.#scheduled = true;
-		setImmediate(() => {
+		const start = () => {
 			this.#scheduled = false;
 			this.#inFlight = this.#flush().finally(() => {
 				this.#inFlight = null;
 				if (this.#queue.length > 0) this.#schedule();
 			});
-		});
+		};
+		const wait = this.#nextAt - performance.now();
+		if (wait <= 0) setImmediate(start);
+		else setTimeout(start, wait);
 	}
 
 	async #flush(): Promise<void> {
@@ -50,8 +55,14 @@ export class WriteQueue {
 		this.#queue = [];
 		if (batch.length === 0) return;
 		const rows = batch.flatMap((entry) => (entry.row ? [entry.row] : []));
+		const began = performance.now();
 		try {
 			await this.#store.append(rows);
+			// The local driver commits on the event loop: after a commit that took t ms, the next waits
+			// t ms, so storing takes at most about half the loop and a slow commit (a WAL checkpoint)
+			// makes the next transaction larger rather than the relay slower. Acks wait; fan-out does not.
+			const now = performance.now();
+			this.#nextAt = now + (now - began);
 		} catch (error) {
 			// Nothing was acknowledged: put the batch back in front and retry; the senders keep
 			// their writes pending until then, so nothing is lost.
