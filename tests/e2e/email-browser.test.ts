@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, startApp, type RunningApp } from './harness.ts';
-import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
+import nodemailer from 'nodemailer';
+import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
 let browser: Browser;
@@ -27,7 +28,7 @@ async function signIn(name: 'alice' | 'nora'): Promise<{ context: BrowserContext
 const sentReplies = async () => Number((await db.execute({ sql: 'SELECT count(*) AS n FROM mail_outbox WHERE subject = ?', args: [subject] })).rows[0].n);
 
 beforeAll(async () => {
-	app = await startApp({ env: { SMTP_LISTEN_PORT: 'off' } });
+	app = await startApp({ env: { SMTP_LISTEN_PORT: '0' } });
 	browser = await launchChromium();
 	db = createClient({ url: app.databaseUrl });
 	conversationId = String((await db.execute({ sql: 'SELECT id FROM conversations WHERE subject = ?', args: [DemoConversations.order.subject] })).rows[0].id);
@@ -59,6 +60,33 @@ describe('replies in the browser', () => {
 		expect(await sentReplies()).toBe(1);
 		const [row] = (await db.execute({ sql: 'SELECT headers FROM mail_outbox WHERE subject = ?', args: [subject] })).rows;
 		expect(JSON.parse(String(row.headers))['In-Reply-To']).toBe('<demo-1042@example.com>');
+		await context.close();
+	});
+
+	it('an HTML email shows formatted, without what the sanitizer removed, and as plain text on request', async () => {
+		const smtpPort = Number(app.output().match(/Email in: SMTP on 127\.0\.0\.1:(\d+)/)![1]);
+		await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }).sendMail({
+			from: 'Dana <dana@example.com>',
+			to: DemoOrgs.acme.inboxAddress,
+			subject: 'Formatted order question',
+			text: 'Order 2231: the lamp is *cracked*.',
+			html: '<p>Order 2231: the lamp is <strong>cracked</strong>.</p><script>window.pwned = 1</script><p onclick="window.pwned = 2">Click</p><img src="https://tracker.example/p.gif">'
+		});
+		let id: unknown;
+		for (let i = 0; i < 100 && !id; i++) {
+			id = (await db.execute("SELECT id FROM conversations WHERE subject = 'Formatted order question'")).rows[0]?.id;
+			if (!id) await new Promise((r) => setTimeout(r, 100));
+		}
+		const { context, page } = await signIn('alice');
+		await page.goto(`${app.url}/c/${String(id)}`);
+		const body = page.getByTestId('email-html');
+		await expect.poll(() => body.locator('strong').textContent(), { timeout: 10_000 }).toBe('cracked');
+		expect(await body.locator('script, img, [onclick]').count()).toBe(0);
+		await body.getByText('Click').click();
+		expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+		await page.getByRole('button', { name: 'Show plain text' }).click();
+		await expect.poll(() => page.getByTestId('email-message').first().textContent()).toContain('the lamp is *cracked*.');
+		expect(await page.getByTestId('email-html').count()).toBe(0);
 		await context.close();
 	});
 

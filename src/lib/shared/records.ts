@@ -26,7 +26,7 @@ export const threadMessageSchema = z.strictObject({
 	cc: z.array(address).max(100),
 	subject: z.string().max(1000),
 	text: z.string().max(12_000),
-	/** Sanitized elsewhere (the server, before writing; the UI, before rendering). */
+	/** Sanitized by the server before writing (thread documents are server-written only); the UI renders it as is. */
 	html: z.string().max(12_000).optional(),
 	sentAt: time,
 	messageId: z.string().max(1000),
