@@ -1,4 +1,4 @@
-import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { syncInbox } from '$lib/server/conversations.ts';
 import { getRelay } from '$lib/server/relay-bridge.ts';
@@ -7,16 +7,13 @@ import { acceptMemberInvitation, InvitationMessages, readInvitation } from '$lib
 import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
 import { switchOrganization } from '$lib/server/orgs.ts';
 import { setSessionCookie } from '$lib/server/http.ts';
-import { parseName, parseNewPassword, parseToken } from '$lib/server/validation.ts';
-import { clientIp, takeAll } from '$lib/server/actions.ts';
+import { parseToken } from '$lib/server/validation.ts';
+import { readSignupForm, takeTokenHit } from '$lib/server/invitation-forms.ts';
 import { TOO_MANY } from '$lib/server/rate-limit.ts';
 import { invalidateSession } from '$lib/server/auth/session.ts';
 
 // GET shows what the invitation is and consumes nothing; the POSTs accept it. Every request counts
 // against the per-IP invitation-token limit (as for guest links), so guessing tokens runs out quickly.
-function takeTokenHit(event: Pick<RequestEvent, 'getClientAddress'>): boolean {
-	return takeAll([['invitationTokenPerIp', clientIp(event)]]);
-}
 
 export const load: PageServerLoad = async (event) => {
 	if (!takeTokenHit(event)) error(429, TOO_MANY);
@@ -57,22 +54,18 @@ export const actions: Actions = {
 	},
 	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
 	signup: async (event) => {
-		const { params, request, locals } = event;
+		const { params, locals } = event;
 		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
-		const form = await request.formData();
-		const echo = { name: String(form.get('name') ?? '').slice(0, 200) };
-		const name = parseName(form.get('name'));
-		if (!name.ok) return fail(400, { ...echo, message: name.message });
-		const password = parseNewPassword(form.get('password'));
-		if (!password.ok) return fail(400, { ...echo, message: password.message });
-		if (!takeAll([['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, message: TOO_MANY });
+		const signup = await readSignupForm(event);
+		if (!signup.ok) return fail(signup.status, signup.body);
+		const { echo } = signup;
 
 		const { db } = await getDatabase();
 		const view = await readInvitation(db, token.value);
 		if (view.status !== 'valid') return fail(400, { ...echo, message: InvitationMessages[view.status] });
-		const created = await createUser(db, { name: name.value, email: view.email!, password: password.value, verified: true });
+		const created = await createUser(db, { name: signup.name, email: view.email!, password: signup.password, verified: true });
 		if (!created.ok) return fail(400, { ...echo, message: AccountMessages.emailTaken });
 		const accepted = await acceptMemberInvitation(db, token.value, created.user);
 		if (!accepted.ok) return fail(accepted.status, { ...echo, message: accepted.message });
