@@ -129,10 +129,17 @@ function localDocs(page: Page, uid: string): Promise<string[]> {
 				req.onerror = () => reject(req.error);
 				req.onsuccess = () => {
 					const idb = req.result;
-					if (!idb.objectStoreNames.contains('docs')) return resolve([]);
-					const keys = idb.transaction('docs').objectStore('docs').getAllKeys();
-					keys.onsuccess = () => {
-						resolve(keys.result.map(String));
+					// a document is stored as a snapshot (docs), log rows and pending writes ([doc, n] keys)
+					const stores = ['docs', 'log', 'pending'].filter((s) => idb.objectStoreNames.contains(s));
+					if (stores.length === 0) return resolve([]);
+					const t = idb.transaction(stores);
+					const names = new Set<string>();
+					for (const s of stores) {
+						const keys = t.objectStore(s).getAllKeys();
+						keys.onsuccess = () => keys.result.forEach((k) => names.add(String(Array.isArray(k) ? k[0] : k)));
+					}
+					t.oncomplete = () => {
+						resolve([...names]);
 						idb.close();
 					};
 				};
