@@ -20,7 +20,23 @@ export interface DocAccess {
 	orgId: string | null;
 }
 
-const NO_ACCESS: DocAccess = { role: 'none', lane: { read: false, write: false, presence: false }, orgId: null };
+const NO_ACCESS: DocAccess = Object.freeze({ role: 'none', lane: Object.freeze({ read: false, write: false, presence: false }), orgId: null });
+
+/**
+ * One shared, frozen object per distinct grant: every open subscription holds its access, and
+ * thousands of subscriptions share a handful of grants (memory per connection is a benchmark
+ * target). Bounded by organizations × roles × lane flags.
+ */
+const interned = new Map<string, DocAccess>();
+function intern(role: DocAccess['role'], lane: LaneGrant, orgId: string | null): DocAccess {
+	const key = `${role}|${+lane.read}${+lane.write}${+lane.presence}|${orgId ?? ''}`;
+	let access = interned.get(key);
+	if (!access) {
+		access = Object.freeze({ role, lane: Object.freeze({ read: lane.read, write: lane.write, presence: lane.presence }), orgId });
+		interned.set(key, access);
+	}
+	return access;
+}
 
 type OrgRole = 'owner' | 'admin' | 'member';
 
@@ -28,7 +44,7 @@ type OrgRole = 'owner' | 'admin' | 'member';
 export async function resolveDocAccess(client: Client, userId: string, ref: DocRef): Promise<DocAccess> {
 	if (ref.scope === 'user') {
 		const lane = computePersonalDocAccess(userId, ref);
-		return lane.read ? { role: 'owner', lane, orgId: null } : NO_ACCESS;
+		return lane.read ? intern('owner', lane, null) : NO_ACCESS;
 	}
 	if (ref.scope === 'org') {
 		const result = await client.execute({
@@ -37,13 +53,13 @@ export async function resolveDocAccess(client: Client, userId: string, ref: DocR
 		});
 		const orgRole = (result.rows[0]?.role as OrgRole | undefined) ?? null;
 		const lane = computeOrgDocAccess(orgRole);
-		return lane.read ? { role: 'member', lane, orgId: ref.id } : NO_ACCESS;
+		return lane.read ? intern('member', lane, ref.id) : NO_ACCESS;
 	}
 	const facts = await readConversationFacts(client, userId, ref.id);
 	const grant = computeAccess(facts);
 	const lane = grant.lanes[ref.lane];
 	if (grant.role === 'none' || !lane.read) return NO_ACCESS;
-	return { role: grant.role, lane, orgId: facts.conversation?.orgId ?? null };
+	return intern(grant.role, lane, facts.conversation?.orgId ?? null);
 }
 
 

@@ -72,6 +72,8 @@ export const defaultLimits: RelayLimits = {
 /** After a fan-out that took t ms the next waits FANOUT_PACING × t ms (see #flushOutgoing). */
 const FANOUT_PACING = Number(process.env.PARLEY_FANOUT_PACING) || 2;
 
+const SETTLED = Promise.resolve();
+
 /** Presence client ids one connection may hold in one room (the app uses one per document and tab). */
 export const MAX_PRESENCE_PER_CONNECTION = 8;
 
@@ -166,6 +168,8 @@ export class Relay {
 			})
 			.finally(() => {
 				conn.queuedBytes -= size;
+				// an idle connection keeps a shared settled promise, not its last frame's
+				if (conn.queuedBytes === 0) conn.chain = SETTLED;
 			});
 	}
 
@@ -224,7 +228,8 @@ export class Relay {
 		if (conn.closed) return;
 		// Subscribed from here on, so no update accepted from now on can be missed; what it receives
 		// before its step 2 (the merge below may run on the worker) waits in `opening`.
-		const sub: Subscription = { ref, access, opening: [] };
+		// the room's parsed name, not this request's copy: one per document, not one per subscriber
+		const sub: Subscription = { ref: room.ref, access, opening: [] };
 		conn.subs.set(doc, sub);
 		room.subscribers.add(conn);
 		room.lastActive = Date.now();

@@ -144,8 +144,8 @@ export class Room {
 	/** The validator's index, built from the bytes on first use (a read-only room never needs it). */
 	index(): DocIndex {
 		if (!this.#index) {
-			const index = createDocIndex();
-			for (const [client, user] of this.#bindings) index.bindings.set(client, user);
+			// the index and the room share one bindings map: both record the same client → user pairs
+			const index = { ...createDocIndex(), bindings: this.#bindings };
 			indexUpdate(index, this.state(), SYSTEM_USER);
 			this.#index = index;
 		}
@@ -156,7 +156,9 @@ export class Room {
 	accept(update: Uint8Array, actorId: string, newBindings: Array<[number, string]>): void {
 		for (const [client, user] of newBindings) this.#bindings.set(client, user);
 		if (this.#index) indexUpdate(this.#index, update, actorId);
-		this.#parts.push(update);
+		// A received update is a view into its frame, whose buffer may be a socket read or an 8 KiB
+		// pool slab: kept as is, a 150-byte message could hold kilobytes until the next fold.
+		this.#parts.push(update.byteLength === update.buffer.byteLength ? update : update.slice());
 		if (this.#parts.length >= FOLD_AT_PARTS) this.#fold();
 		this.lastActive = Date.now();
 	}
