@@ -302,6 +302,17 @@ describe('accepting', () => {
 		expect(g.email).toBe(gina.email);
 	});
 
+	it('a forwarded link is refused to an account already at the per-guest limit, and stays unused', async () => {
+		await setOrg({ conversationsPerGuest: 1 });
+		expect(await acceptGuestInvitation(relay.database, await invite(bob, lamp, gina.email), asSession(gina))).toMatchObject({ ok: true });
+		// the invited address is a new one, so inviting passes the limit; the account that opens it is at it
+		const token = await invite(bob, fence, 'gus@example.com');
+		const result = await acceptGuestInvitation(relay.database, token, asSession(gina), { confirmDifferentEmail: true });
+		expect(result).toMatchObject({ ok: false, status: 400, message: expect.stringMatching(/already a guest in 1 conversations of Acme Support, the limit/) });
+		expect((await readConversationGrant(relay.database.client, gina.id, fence)).role).toBe('none');
+		expect(await readGuestInvitation(relay.database.db, token)).toMatchObject({ status: 'valid' });
+	});
+
 	it('a member of another organization joins as a guest and keeps their own organization', async () => {
 		const token = await invite(alice, lamp, nora.email);
 		expect(await acceptGuestInvitation(relay.database, token, asSession(nora))).toMatchObject({ ok: true });

@@ -4,6 +4,7 @@
 // decisions are pure functions of facts read here (computeGuestInvitationRefusal,
 // computeAcceptRefusal), the rest is I/O.
 import { and, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import type { Client } from '@libsql/client';
 import type { Database, Db } from './db/index.ts';
 import { conversationParticipants, conversations, invitations, memberships, organizations, users } from './db/schema.ts';
 import { generateSessionToken, hashToken, invalidateUserSessions, type SessionUser } from './auth/session.ts';
@@ -285,6 +286,16 @@ export async function acceptGuestInvitation(
 	const refusal = computeAcceptRefusal(view, user, facts, !!opts.confirmDifferentEmail);
 	if (refusal) return { ok: false, ...refusal };
 	if (facts.orgRole !== null) return { ok: true, conversationId: view.conversationId, alreadyMember: true };
+	// the per-guest limit was checked for the invited address; whoever accepts (a forwarded link,
+	// confirmed) may already be a guest in other conversations of this organization
+	const limit = await readGuestLimit(client, user.id, view.conversationId);
+	if (limit && limit.conversations >= limit.max) {
+		return {
+			ok: false,
+			status: 400,
+			message: `You are already a guest in ${limit.conversations} conversations of ${limit.orgName}, the limit. Ask its team to remove you from one first.`
+		};
+	}
 
 	// single use: only one request can flip accepted_at from null
 	const [claimed] = await db
@@ -305,6 +316,19 @@ export async function acceptGuestInvitation(
 	await addThreadEvent(database, conversationId, { type: 'guest-joined', actorName: user.name, subjectName: user.name });
 	await getRelay(database.url)?.refreshAccess({ userId: user.id });
 	return { ok: true, conversationId, alreadyMember: false };
+}
+
+/** How many other conversations of this conversation's organization the user is a guest in, and the organization's limit. */
+async function readGuestLimit(client: Client, userId: string, conversationId: string): Promise<{ conversations: number; max: number; orgName: string } | null> {
+	const result = await client.execute({
+		sql: `SELECT o.conversations_per_guest AS max, o.name AS org_name,
+		             (SELECT count(*) FROM conversation_participants p JOIN conversations c2 ON c2.id = p.conversation_id
+		               WHERE p.user_id = ? AND p.role = 'guest' AND c2.org_id = c.org_id AND p.conversation_id != c.id) AS n
+		        FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?`,
+		args: [userId, conversationId]
+	});
+	const row = result.rows[0];
+	return row ? { conversations: Number(row.n), max: Number(row.max), orgName: String(row.org_name) } : null;
 }
 
 export type GuestSignUpResult = { ok: true; user: SessionUser } | { ok: false; status: 400; message: string };
