@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import { startRelay, type TestRelay } from './helpers/relay.ts';
 import { createSender, startSmtpSink, type SmtpSink } from './helpers/mail.ts';
 import { startInboundSmtp, type InboundSmtp } from '../src/lib/server/mail/smtp-listener.ts';
-import { sendReply, computeReplyRecipients } from '../src/lib/server/mail/replies.ts';
+import { REPLY_INTERRUPTED, STALE_SENDING_MS, sendReply, computeReplyRecipients } from '../src/lib/server/mail/replies.ts';
 import { readAttachmentForUser } from '../src/lib/server/attachments.ts';
 import { conversations, organizations, outgoingReplies } from '../src/lib/server/db/schema.ts';
 import { getRecords } from '../src/lib/shared/records.ts';
@@ -113,6 +113,21 @@ describe('replies out', () => {
 		await new Promise((r) => setTimeout(r, 200));
 		expect(sink.received).toHaveLength(1);
 		expect((await threadMessages(conversationId)).filter((m) => m.direction === 'out')).toHaveLength(1);
+	});
+
+	it('a send cut off by a server stop is reported as interrupted and never resent by itself; one in progress is left alone', async () => {
+		const { conversationId, message } = await customerWrites();
+		const request = { replyId: 'cutoff-0001', conversationId, userId: alice, replyTo: message.id, mode: 'reply' as const, text: 'Sent as the power went.' };
+		// what a process killed mid-send leaves behind: the id claimed, status "sending", long ago
+		await relay.database.db.insert(outgoingReplies).values({ id: request.replyId, conversationId, userId: alice, status: 'sending', createdAt: Date.now() - STALE_SENDING_MS - 1000 });
+		for (let i = 0; i < 2; i++) expect(await sendReply(relay.database, request)).toEqual({ ok: false, status: 409, message: REPLY_INTERRUPTED });
+		expect((await relay.database.db.select().from(outgoingReplies).where(eq(outgoingReplies.id, request.replyId)))[0].status).toBe('interrupted');
+		// another attempt that is still within its time is left to finish
+		const busy = { ...request, replyId: 'inflight-0001' };
+		await relay.database.db.insert(outgoingReplies).values({ id: busy.replyId, conversationId, userId: alice, status: 'sending', createdAt: Date.now() });
+		expect(await sendReply(relay.database, busy)).toEqual({ ok: true, status: 'sending' });
+		await new Promise((r) => setTimeout(r, 200));
+		expect(sink.received).toHaveLength(0);
 	});
 
 	it('a reply the mail server did not take is reported, not marked sent, and goes out once when tried again', async () => {

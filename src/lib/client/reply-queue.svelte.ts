@@ -70,6 +70,15 @@ export class ReplyQueue {
 		this.#save();
 	}
 
+	#recheck: ReturnType<typeof setTimeout> | null = null;
+
+	#checkAgainSoon(): void {
+		this.#recheck ??= setTimeout(() => {
+			this.#recheck = null;
+			void this.flush();
+		}, 20_000);
+	}
+
 	/** Posts every waiting reply of `userId` (by default: of whoever is signed in, as the server will check). */
 	async flush(userId?: string): Promise<void> {
 		if (this.#flushing || (typeof navigator !== 'undefined' && !navigator.onLine)) return;
@@ -86,6 +95,15 @@ export class ReplyQueue {
 					});
 				} catch {
 					return; // offline again: keep everything, try on the next 'online'
+				}
+				if (response.status === 202) {
+					// another request is sending it right now (another tab, an earlier post): keep it until
+					// the server says it went out, or that the attempt was cut off; dropping it here would
+					// lose the text if that attempt never finishes
+					this.#items = this.#items.map((r) => (r.id === reply.id ? { ...r, error: 'Being sent…' } : r));
+					this.#save();
+					this.#checkAgainSoon();
+					continue;
 				}
 				if (response.ok) {
 					this.discard(reply.id);

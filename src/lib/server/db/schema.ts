@@ -207,7 +207,8 @@ export const outgoingReplies = sqliteTable('outgoing_replies', {
 	id: text('id').primaryKey(),
 	conversationId: text('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
 	userId: text('user_id').notNull(),
-	status: text('status', { enum: ['sending', 'sent', 'failed'] }).notNull(),
+	/** 'interrupted': the server stopped while sending; whether it went out is unknown, so it is never resent by itself. */
+	status: text('status', { enum: ['sending', 'sent', 'failed', 'interrupted'] }).notNull(),
 	error: text('error'),
 	createdAt: integer('created_at').notNull()
 });

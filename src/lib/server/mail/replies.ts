@@ -34,6 +34,11 @@ export interface ReplyRequest {
 	quote?: boolean;
 }
 
+/** A send still "sending" after this long was cut off (SMTP gives up long before): see REPLY_INTERRUPTED. */
+export const STALE_SENDING_MS = 5 * 60_000;
+export const REPLY_INTERRUPTED =
+	'This reply was being sent when the server stopped, so it may or may not have reached the recipients. Check the thread; if it is not there, write it again.';
+
 export type ReplyResult =
 	| { ok: true; status: 'sent' | 'already-sent' | 'sending'; messageRecordId?: string }
 	| { ok: false; status: 400 | 403 | 404 | 409 | 502; message: string };
@@ -99,7 +104,7 @@ export async function sendReply(database: Database, request: ReplyRequest): Prom
 	const recipients = computeReplyRecipients(parent, request.mode, org.inbox);
 	if (recipients.to.length === 0) return { ok: false, status: 400, message: 'This message has nobody to reply to.' };
 
-	// claim the reply id: only the request that claims it sends
+	// claim the reply id: only the request that claims it sends (created_at: when this attempt began)
 	const now = Date.now();
 	const claimed = await db
 		.insert(outgoingReplies)
@@ -112,11 +117,18 @@ export async function sendReply(database: Database, request: ReplyRequest): Prom
 			return { ok: false, status: 409, message: 'This reply id is already in use; write the reply again.' };
 		}
 		if (row.status === 'sent') return { ok: true, status: 'already-sent' };
-		if (row.status === 'sending') return { ok: true, status: 'sending' };
+		if (row.status === 'sending' && now - row.createdAt < STALE_SENDING_MS) return { ok: true, status: 'sending' };
+		if (row.status === 'sending' || row.status === 'interrupted') {
+			// an attempt that never finished (the server stopped mid-send): it may have gone out, so it
+			// is not sent again by itself; the author sees why and decides
+			await db.update(outgoingReplies).set({ status: 'interrupted', error: REPLY_INTERRUPTED }).where(eq(outgoingReplies.id, request.replyId));
+			return { ok: false, status: 409, message: REPLY_INTERRUPTED };
+		}
 		// failed before: not sent, so it may be tried again, once
 		const retry = await db
 			.update(outgoingReplies)
-			.set({ status: 'sending', error: null })
+			// created_at is when the current attempt claimed the id (what STALE_SENDING_MS measures)
+			.set({ status: 'sending', error: null, createdAt: now })
 			.where(and(eq(outgoingReplies.id, request.replyId), eq(outgoingReplies.status, 'failed')))
 			.returning({ id: outgoingReplies.id });
 		if (retry.length === 0) return { ok: true, status: 'sending' };
