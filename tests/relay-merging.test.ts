@@ -133,3 +133,67 @@ describe('compaction of a busy document', () => {
 		}
 	});
 });
+
+describe('a guest opening a large conversation while members label and assign', () => {
+	it('receives nothing internal: not in the held-back frames, not in any frame', async () => {
+		const CANARY = 'CANARYopen';
+		const orgId = await relay.addOrg('Acme');
+		const alice = await relay.addUser('Alice');
+		const gus = await relay.addUser('Gus');
+		await relay.addMember(orgId, alice.id);
+		const conversationId = await relay.addConversation(orgId);
+		await relay.addGuest(conversationId, gus.id);
+		const chat = `c/${conversationId}/chat`;
+		const internal = `c/${conversationId}/internal`;
+		const labels = `o/${orgId}/labels`;
+
+		const member = await relay.connect(alice.cookie);
+		for (const doc of [chat, internal, labels]) {
+			member.send(writeSyncStep1(doc, new Uint8Array([0])));
+			await member.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === doc);
+		}
+		// large enough that opening it is merged on the worker, with frames held back meanwhile
+		const chatWriter = createWriter(9001);
+		let writeId = 0;
+		for (let i = 0; i < 1500; i++) {
+			chatWriter.doc.getMap('messages').set(`${alice.id}:${i}`, chatMessage(alice.id, String(i), `message ${i} ${filler}`));
+			member.send(writeWrite(chat, ++writeId, chatWriter.take()));
+		}
+		const lastChat = writeId;
+		await member.waitFor((f) => f.type === MessageType.Ack && f.writeId === lastChat, 20_000);
+
+		const guest = await relay.connect(gus.cookie);
+		guest.send(writeSyncStep1(chat, new Uint8Array([0])));
+		guest.send(writeSyncStep1(internal, new Uint8Array([0])));
+		// while the guest's open is being merged: labels defined and applied, an assignee, more chat
+		const labelsWriter = createWriter(9002);
+		const internalWriter = createWriter(9003);
+		for (let i = 0; i < 20; i++) {
+			const labelId = `${CANARY}${i}`;
+			labelsWriter.doc.getMap('labels').set(labelId, { id: labelId, name: `${CANARY} label`, color: '#aa3300', createdBy: alice.id });
+			member.send(writeWrite(labels, ++writeId, labelsWriter.take()));
+			internalWriter.doc.getMap('labels').set(labelId, { labelId, appliedBy: alice.id, appliedAt: i });
+			internalWriter.doc.getMap('assignees').set(alice.id, { userId: alice.id, assignedBy: alice.id, assignedAt: i });
+			member.send(writeWrite(internal, ++writeId, internalWriter.take()));
+			chatWriter.doc.getMap('messages').set(`${alice.id}:late${i}`, chatMessage(alice.id, `late${i}`, `late ${i}`));
+			member.send(writeWrite(chat, ++writeId, chatWriter.take()));
+		}
+		const last = writeId;
+		const answers = await Promise.all(
+			Array.from({ length: last - lastChat }, (_, k) => member.waitFor((f) => (f.type === MessageType.Ack || f.type === MessageType.Nack) && f.writeId === lastChat + k + 1, 20_000))
+		);
+		expect(answers.filter((f) => f.type !== MessageType.Ack)).toEqual([]); // the canaries really flowed
+
+		// the guest got the whole chat, late messages included
+		const replica = new Y.Doc();
+		await until(() => {
+			for (const frame of guest.frames.splice(0)) if (frame.type === MessageType.Sync && frame.doc === chat) applyRemote(replica, frame.data);
+			return replica.getMap('messages').size === 1520;
+		}, 'the guest holds every chat message');
+		const decoder = new TextDecoder();
+		for (const bytes of guest.raw) expect(decoder.decode(bytes)).not.toContain(CANARY);
+		// and the canaries are really in the internal document the guest was refused
+		expect(decoder.decode(await relay.endpoint.relay.readState(internal))).toContain(CANARY);
+		expect(JSON.stringify(replica.toJSON())).not.toContain(CANARY);
+	});
+});
