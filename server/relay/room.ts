@@ -1,6 +1,5 @@
 // One document held by the relay: its bytes (not a live Y.Doc), the validator's small index, the
 // connections subscribed to it, and their presence.
-import * as Y from 'yjs';
 import type { DocRef } from '../../src/lib/shared/doc-names.ts';
 import { createDocIndex, indexUpdate, type DocIndex } from '../../src/lib/shared/write-validator.ts';
 import type { Connection } from './connection.ts';
@@ -53,12 +52,17 @@ export class Room {
 	 * they sit.
 	 */
 	#parts: Uint8Array[];
-	#folding = false;
-	#merger: Merger | null;
+	/**
+	 * A merge of this room's parts is running (a fold, or the whole state): merges take turns, so
+	 * none discards another's work, and the parts one takes are still there when it finishes (only
+	 * appends happen meanwhile).
+	 */
+	#merging: Promise<void> | null = null;
+	#merger: Merger;
 	#bindings: Map<number, string>;
 	#index: DocIndex | null = null;
 
-	constructor(name: string, ref: DocRef, state: Uint8Array, bindings: Map<number, string>, logRows: number, merger: Merger | null = null) {
+	constructor(name: string, ref: DocRef, state: Uint8Array, bindings: Map<number, string>, logRows: number, merger: Merger) {
 		this.name = name;
 		this.ref = ref;
 		this.#merger = merger;
@@ -74,36 +78,54 @@ export class Room {
 		return this.#parts[0];
 	}
 
-	/** The whole document as one update, merged off the event loop when it is large. */
-	async stateAsync(): Promise<Uint8Array> {
-		// writes accepted while a merge runs add parts: merge again, a few times at most
-		for (let round = 0; this.#parts.length > 1; round++) {
-			if (round >= 3 || !this.#merger) return this.state();
-			const taken = this.#parts.slice();
-			this.#replace(taken, await this.#merger.merge(taken));
-		}
-		return this.#parts[0];
-	}
-
 	/**
-	 * What a client holding `stateVector` is missing, as of this call (updates accepted later reach it
-	 * by fan-out). Throws if the state vector cannot be decoded.
+	 * The whole document as one update as of when the merge starts (updates accepted meanwhile stay
+	 * as parts), merged off the event loop when it is large.
 	 */
-	async missingFor(stateVector: Uint8Array): Promise<Uint8Array> {
-		const taken = this.#parts.slice();
-		if (stateVector.length <= 1 && taken.length === 1) return taken[0];
-		if (!this.#merger) return stateVector.length <= 1 ? this.state() : Y.diffUpdate(this.state(), stateVector);
-		if (stateVector.length <= 1) {
+	async stateAsync(): Promise<Uint8Array> {
+		if (this.#parts.length === 1) return this.#parts[0];
+		return this.#exclusive(async () => {
+			const taken = this.#parts.slice();
+			if (taken.length === 1) return taken[0];
 			const state = await this.#merger.merge(taken);
 			this.#replace(taken, state);
 			return state;
-		}
-		const { state, diff } = await this.#merger.mergeAndDiff(taken, stateVector);
-		if (taken.length > 1) this.#replace(taken, state);
-		return diff;
+		}).finally(() => this.#foldIfDue());
 	}
 
-	/** Replaces parts by their merge, unless they were merged otherwise meanwhile. */
+	/**
+	 * What a client holding `stateVector` is missing, as of when the merge starts (updates accepted
+	 * later reach it by fan-out). Throws if the state vector cannot be decoded.
+	 */
+	async missingFor(stateVector: Uint8Array): Promise<Uint8Array> {
+		if (stateVector.length <= 1) return this.stateAsync();
+		return this.#exclusive(async () => {
+			const taken = this.#parts.slice();
+			const { state, diff } = await this.#merger.mergeAndDiff(taken, stateVector);
+			if (taken.length > 1) this.#replace(taken, state);
+			return diff;
+		}).finally(() => this.#foldIfDue());
+	}
+
+	/** Runs a merge of this room's parts once no other is running. */
+	async #exclusive<T>(merge: () => Promise<T>): Promise<T> {
+		while (this.#merging) await this.#merging;
+		let done!: () => void;
+		this.#merging = new Promise((resolve) => (done = resolve));
+		try {
+			return await merge();
+		} finally {
+			this.#merging = null;
+			done();
+		}
+	}
+
+	/** After a whole-state merge: a fold asked for while it ran was skipped, so ask again. */
+	#foldIfDue(): void {
+		if (this.#parts.length >= FOLD_AT_PARTS) this.#fold();
+	}
+
+	/** Replaces parts by their merge, unless state() merged everything meanwhile. */
 	#replace(taken: Uint8Array[], merged: Uint8Array): void {
 		const at = this.#parts.indexOf(taken[0]);
 		if (at < 0) return;
@@ -112,27 +134,29 @@ export class Room {
 	}
 
 	/**
-	 * Merges the newest parts into one, with older parts only once what is merged is as large as
-	 * they are (a binary counter): each byte is merged O(log n) times, never the whole document per
-	 * write. Merging everything at once is quadratic in the number of parts (seconds at 20,000).
+	 * Merges the newest parts into one, with older parts only once what is merged is at least half
+	 * as large as they are (a binary counter): each byte is merged O(log n) times, never the whole
+	 * document per write. Merging everything at once is quadratic in the number of parts (seconds at 20,000).
 	 */
 	#fold(): void {
-		if (this.#folding || !this.#merger) return;
-		const parts = this.#parts;
-		let start = parts.length - 1;
-		let bytes = parts[start].byteLength;
-		while (start > 0 && parts[start - 1].byteLength <= bytes) bytes += parts[--start].byteLength;
-		const taken = parts.slice(start);
-		if (taken.length < 2) return;
-		this.#folding = true;
-		this.#merger
-			.merge(taken)
-			.then((merged) => this.#replace(taken, merged))
+		// a merge is running (a fold, or the whole state): this one is asked for again when it ends
+		if (this.#merging) return;
+		this.#exclusive(async () => {
+			const parts = this.#parts;
+			let start = parts.length - 1;
+			let bytes = parts[start].byteLength;
+			// "no more than twice as large", not "no larger": updates differ by a byte or two, and a
+			// strict rule could stop at the newest part and never fold
+			while (start > 0 && parts[start - 1].byteLength <= 2 * bytes) bytes += parts[--start].byteLength;
+			const taken = parts.slice(start);
+			if (taken.length < 2) return false;
+			this.#replace(taken, await this.#merger.merge(taken));
+			return true;
+		})
 			// a failed fold changes nothing: the parts stay as they were
-			.catch(() => {})
-			.finally(() => {
-				this.#folding = false;
-				if (this.#parts.length >= FOLD_AT_PARTS) this.#fold();
+			.catch(() => false)
+			.then((folded) => {
+				if (folded) this.#foldIfDue();
 			});
 	}
 
