@@ -31,11 +31,29 @@ function toBytes(value: unknown): Uint8Array {
 	throw new Error('expected a blob column');
 }
 
-/** Storage for documents over a libsql client (the same database as the app). */
 /** Merges a snapshot with its log rows (the relay passes one that runs large merges off the event loop). */
 export type MergeParts = (parts: Uint8Array[]) => Promise<Uint8Array>;
 
-export class DocStore {
+/**
+ * What the relay needs from durable storage, whatever the database: DocStore (libsql, the
+ * embedded default) and PgDocStore (doc-store-pg.ts, several nodes) implement it, and
+ * tests/scaleout/doc-store.test.ts runs the same cases against both.
+ */
+export interface DocStorage {
+	/** Reads a document: its snapshot and every log row after it, merged once. */
+	load(doc: string): Promise<StoredDoc>;
+	/** Stores a batch of accepted updates in ONE transaction; resolves only once it has committed. */
+	append(rows: PendingRow[]): Promise<void>;
+	/** Folds the log up to `upToId` into the snapshot `state`; later rows stay in the log. */
+	compact(doc: string, state: Uint8Array, upToId: number): Promise<void>;
+	/** Highest log row id of a document (0 when none). */
+	lastLogId(doc: string): Promise<number>;
+	/** Removes a document entirely (a deleted conversation). */
+	remove(doc: string): Promise<void>;
+}
+
+/** Storage for documents over a libsql client (the same database as the app). */
+export class DocStore implements DocStorage {
 	#client: Client;
 	#merge: MergeParts;
 

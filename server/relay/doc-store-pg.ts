@@ -1,0 +1,89 @@
+// The document log, snapshots and client bindings over PostgreSQL: the same contract as the
+// libsql DocStore (doc-store.ts), for several nodes sharing one database.
+import type { Sql } from 'postgres';
+import { mergeMany } from './merger.ts';
+import type { DocStorage, MergeParts, PendingRow, StoredDoc } from './doc-store.ts';
+
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+/** Rows per INSERT (4 parameters each; PostgreSQL allows 65,535 parameters per statement). */
+const ROWS_PER_INSERT = 1000;
+
+function toBytes(value: unknown): Uint8Array {
+	if (value instanceof Uint8Array) return value;
+	throw new Error('expected a bytea column');
+}
+
+export class PgDocStore implements DocStorage {
+	#sql: Sql;
+	#merge: MergeParts;
+
+	constructor(sql: Sql, merge: MergeParts = async (parts) => mergeMany(parts)) {
+		this.#sql = sql;
+		this.#merge = merge;
+	}
+
+	async load(doc: string): Promise<StoredDoc> {
+		// one snapshot of the database for all three reads, as libsql's read batch is: a compaction
+		// committing between them would otherwise drop or double rows
+		const [snap, log, clients] = await this.#sql.begin('isolation level repeatable read read only', async (sql) => [
+			await sql`SELECT state, up_to_id FROM doc_snapshots WHERE doc = ${doc}`,
+			await sql`SELECT "update" FROM doc_updates
+			          WHERE doc = ${doc} AND id > coalesce((SELECT up_to_id FROM doc_snapshots WHERE doc = ${doc}), 0)
+			          ORDER BY id`,
+			await sql`SELECT client_id, user_id FROM doc_clients WHERE doc = ${doc}`
+		]);
+		const parts: Uint8Array[] = [];
+		if (snap[0]) parts.push(toBytes(snap[0].state));
+		for (const row of log) parts.push(toBytes(row.update));
+		const state = parts.length === 0 ? EMPTY_UPDATE : parts.length === 1 ? parts[0] : await this.#merge(parts);
+		const bindings = new Map<number, string>();
+		for (const row of clients) bindings.set(Number(row.client_id), String(row.user_id));
+		return { state, logRows: log.length, bindings };
+	}
+
+	async append(rows: PendingRow[]): Promise<void> {
+		if (rows.length === 0) return;
+		const now = Date.now();
+		await this.#sql.begin(async (sql) => {
+			for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+				const chunk = rows.slice(i, i + ROWS_PER_INSERT).map((row) => ({
+					doc: row.doc,
+					update: row.update,
+					user_id: row.userId,
+					created_at: now
+				}));
+				await sql`INSERT INTO doc_updates ${sql(chunk, 'doc', 'update', 'user_id', 'created_at')}`;
+			}
+			const bindings = rows.flatMap((row) =>
+				row.newBindings.map(([clientId, userId]) => ({ doc: row.doc, client_id: clientId, user_id: userId }))
+			);
+			for (let i = 0; i < bindings.length; i += ROWS_PER_INSERT) {
+				const chunk = bindings.slice(i, i + ROWS_PER_INSERT);
+				// the first writer of a client id keeps it, as libsql's INSERT OR IGNORE does
+				await sql`INSERT INTO doc_clients ${sql(chunk, 'doc', 'client_id', 'user_id')} ON CONFLICT DO NOTHING`;
+			}
+		});
+	}
+
+	async compact(doc: string, state: Uint8Array, upToId: number): Promise<void> {
+		const now = Date.now();
+		await this.#sql.begin(async (sql) => {
+			await sql`INSERT INTO doc_snapshots (doc, state, up_to_id, updated_at) VALUES (${doc}, ${state}, ${upToId}, ${now})
+			          ON CONFLICT (doc) DO UPDATE SET state = excluded.state, up_to_id = excluded.up_to_id, updated_at = excluded.updated_at`;
+			await sql`DELETE FROM doc_updates WHERE doc = ${doc} AND id <= ${upToId}`;
+		});
+	}
+
+	async lastLogId(doc: string): Promise<number> {
+		const [row] = await this.#sql`SELECT max(id) AS id FROM doc_updates WHERE doc = ${doc}`;
+		return Number(row?.id ?? 0);
+	}
+
+	async remove(doc: string): Promise<void> {
+		await this.#sql.begin(async (sql) => {
+			await sql`DELETE FROM doc_updates WHERE doc = ${doc}`;
+			await sql`DELETE FROM doc_snapshots WHERE doc = ${doc}`;
+			await sql`DELETE FROM doc_clients WHERE doc = ${doc}`;
+		});
+	}
+}
