@@ -10,6 +10,7 @@ import { getSyncEndpoint } from './sync-endpoint.ts';
 import { readInboundLimits, rotateInboundSecret } from '../src/lib/server/mail/inbound.ts';
 import { readSmtpListenConfig, startInboundSmtp } from '../src/lib/server/mail/smtp-listener.ts';
 import { scheduleNotificationEmails, stopNotificationEmails } from '../src/lib/server/notifications.ts';
+import { scheduleSnoozeWakeups, stopSnoozeWakeups } from '../src/lib/server/conversation-status.ts';
 import { DemoOrgs } from '../src/lib/server/seed.ts';
 import { organizations } from '../src/lib/server/db/schema.ts';
 import { eq } from 'drizzle-orm';
@@ -44,6 +45,8 @@ const inboundSmtp = smtpListen
 	: null;
 // notification emails left pending by a previous run go out after the quiet period
 scheduleNotificationEmails(database);
+// snoozes that came due while the server was down wake now; the rest on time
+scheduleSnoozeWakeups(database);
 // raw MIME webhooks carry attachments: let request bodies be as large as an inbound message (adapter-node reads this at import)
 process.env.BODY_SIZE_LIMIT ??= String(readInboundLimits().maxMessageBytes + 64 * 1024);
 
@@ -78,6 +81,7 @@ server.listen(config.port, config.host, () => {
 async function shutdown() {
 	await inboundSmtp?.close();
 	stopNotificationEmails(database.url);
+	stopSnoozeWakeups(database.url);
 	await endpoint.close();
 	server.close();
 	process.exit(0);

@@ -9,7 +9,7 @@ import { conversationDoc } from '$lib/shared/doc-names.ts';
 import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
 
 /** The sidebar's folders. */
-export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Channels: 'channels', Shared: 'shared' } as const;
+export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Snoozed: 'snoozed', Closed: 'closed', Channels: 'channels', Shared: 'shared' } as const;
 export type Folder = (typeof Folder)[keyof typeof Folder];
 
 /**
@@ -98,13 +98,19 @@ export class ReplicaWarmer {
 /** The entries of a folder, newest activity first. */
 export function folderEntries(client: AppClient, folder: Folder, orgId: string | null): InboxEntry[] {
 	const all = [...client.inbox.all].reverse();
+	// an entry written before triage existed has no status: it is open
+	const open = (e: InboxEntry) => (e.status ?? 'open') === 'open';
 	switch (folder) {
 		case Folder.Inbox:
-			return all.filter((e) => e.role === 'member' && e.orgId === orgId);
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && open(e));
+		case Folder.Snoozed:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.status === 'snoozed').sort((a, b) => (a.snoozeUntil ?? 0) - (b.snoozeUntil ?? 0));
+		case Folder.Closed:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.status === 'closed');
 		case Folder.Channels:
 			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.kind === 'channel');
 		case Folder.Assigned:
-			return all.filter((e) => e.role === 'member' && client.assigned.isAssigned(e.id, client.userId));
+			return all.filter((e) => e.role === 'member' && open(e) && client.assigned.isAssigned(e.id, client.userId));
 		case Folder.Shared:
 			return all.filter((e) => e.role === 'guest');
 	}

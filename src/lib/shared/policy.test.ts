@@ -96,6 +96,7 @@ const actionRows: Array<[string, keyof ActionGrant, unknown, unknown, unknown]> 
 	['create/edit/close/reopen a task: member only', 'editTasks', true, false, false],
 	['be assigned a conversation or task: member only', 'beAssigned', true, false, false],
 	['see, apply, create labels: member only', 'useLabels', true, false, false],
+	['close, reopen, snooze a conversation (team-wide triage): member only', 'changeStatus', true, false, false],
 	['@mention: anyone in the org for members, only the conversation for guests', 'mention', 'organization', 'conversation', 'none'],
 	['notification settings for themselves: member and guest', 'notificationSettings', true, true, false]
 ];

@@ -43,6 +43,8 @@ export interface ActionGrant {
 	editTasks: boolean;
 	beAssigned: boolean;
 	useLabels: boolean;
+	/** Close, reopen, snooze (team-wide triage state, which guests never see). */
+	changeStatus: boolean;
 	mention: MentionScope;
 	notificationSettings: boolean;
 }
@@ -79,6 +81,7 @@ const actionTable: Record<Role, ActionGrant> = {
 		editTasks: true,
 		beAssigned: true,
 		useLabels: true,
+		changeStatus: true,
 		mention: MentionScope.Organization,
 		notificationSettings: true
 	},
@@ -90,6 +93,7 @@ const actionTable: Record<Role, ActionGrant> = {
 		editTasks: false,
 		beAssigned: false,
 		useLabels: false,
+		changeStatus: false,
 		mention: MentionScope.Conversation,
 		notificationSettings: true
 	},
@@ -101,6 +105,7 @@ const actionTable: Record<Role, ActionGrant> = {
 		editTasks: false,
 		beAssigned: false,
 		useLabels: false,
+		changeStatus: false,
 		mention: MentionScope.None,
 		notificationSettings: false
 	}

@@ -100,7 +100,10 @@ export const inboxEntrySchema = z.strictObject({
 	kind: z.enum(['email', 'channel']),
 	role: z.enum(['member', 'guest']),
 	snippet: z.string().max(500),
-	lastActivityAt: time
+	lastActivityAt: time,
+	// triage state: written into members' entries only (guests never see the team's triage)
+	status: z.enum(['open', 'closed', 'snoozed']).optional(),
+	snoozeUntil: time.optional()
 });
 /** A record of `inboxEntrySchema`. */
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;

@@ -72,9 +72,15 @@ export const conversations = sqliteTable(
 		createdAt: integer('created_at').notNull(),
 		lastActivityAt: integer('last_activity_at').notNull(),
 		// the latest line of chat or mail, shown in inbox lists (never internal data)
-		snippet: text('snippet').notNull().default('')
+		snippet: text('snippet').notNull().default(''),
+		// triage, team-wide (members only see it): open, closed (Done) or snoozed until snoozeUntil
+		status: text('status', { enum: ['open', 'closed', 'snoozed'] }).notNull().default('open'),
+		// when a snoozed conversation reopens; the server's scheduler wakes it (see conversation-status.ts)
+		snoozeUntil: integer('snooze_until'),
+		// a snooze that an inbound message or a reply ends early
+		snoozeUnlessReply: integer('snooze_unless_reply', { mode: 'boolean' }).notNull().default(false)
 	},
-	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt)]
+	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt), index('conversations_snooze').on(t.status, t.snoozeUntil)]
 );
 
 export const conversationParticipants = sqliteTable(

@@ -10,6 +10,7 @@ import type { Database } from '../db/index.ts';
 import { attachments, conversations, mailMessages, organizations } from '../db/schema.ts';
 import { requireRelay } from '../relay-bridge.ts';
 import { syncConversationInboxes, MAX_SUBJECT } from '../conversations.ts';
+import { applyActivityToStatus } from '../conversation-status.ts';
 import { recordActivity } from '../notifications.ts';
 import { conversationDoc } from '../../shared/doc-names.ts';
 import { createId, type ThreadMessage } from '../../shared/records.ts';
@@ -255,6 +256,8 @@ async function deliver(database: Database, mail: ParsedMail, orgId: string): Pro
 	try {
 		const who = from.name || from.address;
 		await db.update(conversations).set({ snippet: `${who}: ${snippet(record.text)}`.slice(0, 500) }).where(eq(conversations.id, convId));
+		// new mail reopens a closed conversation for everyone (and ends an "unless someone replies" snooze)
+		if (!created) await applyActivityToStatus(database, convId, 'inbound');
 		await syncConversationInboxes(database, convId);
 		await recordActivity(database, { conversationId: convId, actorId: null, text: `Email from ${who}: ${snippet(record.text)}` });
 	} catch (error) {

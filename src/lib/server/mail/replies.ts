@@ -3,6 +3,7 @@
 // (direction 'out'). The client picks the reply's id; the outgoing_replies row makes a reply that
 // was queued offline and posted again go out once.
 import { touchConversation } from '../conversations.ts';
+import { applyActivityToStatus } from '../conversation-status.ts';
 import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { Database } from '../db/index.ts';
@@ -174,6 +175,7 @@ export async function sendReply(database: Database, request: ReplyRequest): Prom
 		const names = recipients.to.map((a) => a.name || a.address).join(', ');
 		await recordActivity(database, { conversationId: request.conversationId, actorId: request.userId, text: `${author?.name ?? 'Someone'} replied to ${names}: ${snippet(text)}` });
 		void touchConversation(database, request.conversationId, `${author?.name ?? 'Someone'}: ${snippet(text)}`);
+		await applyActivityToStatus(database, request.conversationId, 'reply');
 	} catch (error) {
 		console.error(`[reply] ${request.replyId} was sent but adding it to the thread failed: ${String(error)}`);
 	}
