@@ -78,9 +78,13 @@ export const conversations = pgTable(
 		createdAt: bigint('created_at', { mode: 'number' }).notNull(),
 		lastActivityAt: bigint('last_activity_at', { mode: 'number' }).notNull(),
 		// the latest line of chat or mail, shown in inbox lists (never internal data)
-		snippet: text('snippet').notNull().default('')
+		snippet: text('snippet').notNull().default(''),
+		// triage (see schema.ts)
+		status: text('status', { enum: ['open', 'closed', 'snoozed'] }).notNull().default('open'),
+		snoozeUntil: bigint('snooze_until', { mode: 'number' }),
+		snoozeUnlessReply: boolean('snooze_unless_reply').notNull().default(false)
 	},
-	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt)]
+	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt), index('conversations_snooze').on(t.status, t.snoozeUntil)]
 );
 
 export const conversationParticipants = pgTable(
