@@ -13,13 +13,51 @@ function toBytes(value: unknown): Uint8Array {
 	throw new Error('expected a bytea column');
 }
 
+/** An append refused because this node no longer holds the latest claim on a document. */
+export class FencedOut extends Error {
+	constructor(readonly docs: string[]) {
+		super(`not the owner of ${docs.join(', ')} any more: nothing stored`);
+		this.name = 'FencedOut';
+	}
+}
+
+export interface PgDocStoreOptions {
+	merge?: MergeParts;
+	/**
+	 * The fencing token this node holds for a document (undefined: none). When given, every
+	 * append checks it against `doc_owners` inside its own transaction (docs/ARCHITECTURE.md,
+	 * "Ownership"); without it the store is unfenced, for a single node.
+	 */
+	fenceOf?: (doc: string) => number | undefined;
+}
+
 export class PgDocStore implements DocStorage {
 	#sql: Sql;
 	#merge: MergeParts;
+	#fenceOf: PgDocStoreOptions['fenceOf'];
 
-	constructor(sql: Sql, merge: MergeParts = async (parts) => mergeMany(parts)) {
+	constructor(sql: Sql, options: PgDocStoreOptions = {}) {
 		this.#sql = sql;
-		this.#merge = merge;
+		this.#merge = options.merge ?? (async (parts) => mergeMany(parts));
+		this.#fenceOf = options.fenceOf;
+	}
+
+	/**
+	 * Claims a document for `nodeId`: the new token fences every earlier claim. Waits for appends
+	 * holding the row (FOR SHARE) to commit, so a load after this sees everything they stored.
+	 */
+	async claim(doc: string, nodeId: string): Promise<number> {
+		const [row] = await this.#sql`
+			INSERT INTO doc_owners (doc, token, node_id, claimed_at) VALUES (${doc}, 1, ${nodeId}, ${Date.now()})
+			ON CONFLICT (doc) DO UPDATE SET token = doc_owners.token + 1, node_id = excluded.node_id, claimed_at = excluded.claimed_at
+			RETURNING token`;
+		return Number(row.token);
+	}
+
+	/** The current claim on a document (token 0 when never claimed). */
+	async currentOwner(doc: string): Promise<{ token: number; nodeId: string | null }> {
+		const [row] = await this.#sql`SELECT token, node_id FROM doc_owners WHERE doc = ${doc}`;
+		return row ? { token: Number(row.token), nodeId: String(row.node_id) } : { token: 0, nodeId: null };
 	}
 
 	async load(doc: string): Promise<StoredDoc> {
@@ -44,7 +82,20 @@ export class PgDocStore implements DocStorage {
 	async append(rows: PendingRow[]): Promise<void> {
 		if (rows.length === 0) return;
 		const now = Date.now();
+		const fenceOf = this.#fenceOf;
 		await this.#sql.begin(async (sql) => {
+			if (fenceOf) {
+				const docs = [...new Set(rows.map((row) => row.doc))];
+				// FOR SHARE: a concurrent claim (an UPDATE of the row) waits for this commit, or this
+				// waits for the claim and then sees the new token
+				const held = await sql`SELECT doc, token FROM doc_owners WHERE doc = ANY(${docs}) FOR SHARE`;
+				const tokens = new Map(held.map((r) => [String(r.doc), Number(r.token)]));
+				const lost = docs.filter((doc) => {
+					const mine = fenceOf(doc);
+					return mine === undefined || tokens.get(doc) !== mine;
+				});
+				if (lost.length > 0) throw new FencedOut(lost);
+			}
 			for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
 				const chunk = rows.slice(i, i + ROWS_PER_INSERT).map((row) => ({
 					doc: row.doc,

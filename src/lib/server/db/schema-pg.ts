@@ -250,3 +250,13 @@ export const notifications = pgTable(
 	},
 	(t) => [index('notifications_user').on(t.userId, t.createdAt), index('notifications_pending_email').on(t.emailedAt)]
 );
+
+// ---- PostgreSQL only: several nodes (docs/ARCHITECTURE.md, "Several nodes") ----
+
+/** The fencing token of each document's owner node: only the holder of the latest token may append. */
+export const docOwners = pgTable('doc_owners', {
+	doc: text('doc').primaryKey(),
+	token: bigint('token', { mode: 'number' }).notNull(),
+	nodeId: text('node_id').notNull(),
+	claimedAt: bigint('claimed_at', { mode: 'number' }).notNull()
+});
