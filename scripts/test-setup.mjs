@@ -8,8 +8,14 @@ import { spawnSync } from 'node:child_process';
 
 // Each entry: a Debian package and the executable the tests use from it.
 // `bin` is an absolute path or a name looked up on PATH; `env` names a variable that overrides it.
-// Add new entries here (the scale-out work adds `redis-server` and `postgresql`).
-const REQUIRED = [{ pkg: 'chromium', bin: '/usr/bin/chromium', env: 'CHROMIUM_PATH' }];
+// Add new entries here.
+const REQUIRED = [
+	{ pkg: 'chromium', bin: '/usr/bin/chromium', env: 'CHROMIUM_PATH' },
+	// the scale-out tests start their own Redis and PostgreSQL (tests/helpers/redis.ts, postgres.ts);
+	// Debian's postgresql also creates the unprivileged `postgres` user that runs the cluster
+	{ pkg: 'redis-server', bin: '/usr/bin/redis-server', env: 'REDIS_SERVER_BIN' },
+	{ pkg: 'postgresql', bin: '/usr/lib/postgresql/15/bin/initdb' }
+];
 
 function executable(path) {
 	try {
