@@ -15,17 +15,21 @@ export interface RunningApp {
 	databaseUrl: string;
 	/** Everything the server printed so far (stdout and stderr). */
 	output: () => string;
-	stop: () => Promise<void>;
+	/** Stops the process; `keepData` leaves the database for a restart (`startApp({ databaseUrl })`). */
+	stop: (opts?: { keepData?: boolean }) => Promise<void>;
 }
 
 /**
  * Starts `server/index.ts` (override with PARLEY_E2E_ENTRY) under tsx with PORT=0, HOST=127.0.0.1
  * and a temp DATABASE_URL; resolves once it prints "Parley listening on …".
  */
-export async function startApp(options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<RunningApp> {
+export async function startApp(
+	options: { env?: Record<string, string | undefined>; timeoutMs?: number; /** restart on an earlier run's database (kept after stop) */ databaseUrl?: string } = {}
+): Promise<RunningApp> {
 	if (!fs.existsSync(path.join(ROOT, 'build', 'handler.js'))) throw new Error('build/handler.js is missing: run `npx vite build` first');
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));
-	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
+	const ownDir = options.databaseUrl === undefined;
+	const dir = ownDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-')) : '';
+	const databaseUrl = options.databaseUrl ?? `file:${path.join(dir, 'parley.db')}`;
 	const entry = process.env.PARLEY_E2E_ENTRY ?? path.join(ROOT, 'server', 'index.ts');
 	// inbound SMTP on a free port too, so tests never collide with each other or a running Parley
 	const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, SMTP_LISTEN_PORT: '0', ...options.env };
@@ -40,7 +44,9 @@ export async function startApp(options: { env?: Record<string, string | undefine
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));
 
-	const stop = async () => {
+	let keep = false;
+	const stop = async (opts: { keepData?: boolean } = {}) => {
+		keep = opts.keepData ?? false;
 		if (child.exitCode === null && child.signalCode === null) {
 			const exited = new Promise((resolve) => child.once('exit', resolve));
 			child.kill('SIGTERM');
@@ -48,7 +54,7 @@ export async function startApp(options: { env?: Record<string, string | undefine
 			await exited;
 			clearTimeout(timer);
 		}
-		fs.rmSync(dir, { recursive: true, force: true });
+		if (ownDir && !keep) fs.rmSync(dir, { recursive: true, force: true });
 	};
 
 	const url = await new Promise<string>((resolve, reject) => {
