@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, SyncType, writeSyncStep1, type Frame } from '../src/lib/shared/protocol.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
+import { MessageType, SyncType, writeSyncStep1, type Frame } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
 
 // The access matrix: every lane × role × open, over real sockets to a real relay.
 
@@ -13,18 +13,15 @@ const people: Record<string, { id: string; cookie: string }> = {};
 
 beforeAll(async () => {
 	relay = await startRelay();
-	orgId = await relay.addOrg('Acme');
-	otherOrgId = await relay.addOrg('Northwind');
-	for (const name of ['owner', 'member', 'guest', 'outsider', 'otherOrgMember']) people[name] = await relay.addUser(name);
-	await relay.addMember(orgId, people.owner.id, 'owner');
-	await relay.addMember(orgId, people.member.id, 'member');
-	await relay.addMember(otherOrgId, people.otherOrgMember.id, 'owner');
-	conversationId = await relay.addConversation(orgId);
-	guestsOffConversation = await relay.addConversation(orgId, { guestsAllowed: false });
-	await relay.addGuest(conversationId, people.guest.id);
-	await relay.addGuest(guestsOffConversation, people.guest.id);
 	// a member of another organization can be a guest here, keeping their own organization
-	await relay.addGuest(conversationId, people.otherOrgMember.id);
+	const s = await setUp(relay, { members: ['owner', 'member'], roles: { owner: 'owner' }, guests: ['guest', 'otherOrgMember'] });
+	({ org: orgId, conversation: conversationId } = s);
+	Object.assign(people, s.people);
+	people.outsider = await relay.addUser('outsider');
+	otherOrgId = await relay.addOrg('Northwind');
+	await relay.addMember(otherOrgId, people.otherOrgMember.id, 'owner');
+	guestsOffConversation = await relay.addConversation(orgId, { guestsAllowed: false });
+	await relay.addGuest(guestsOffConversation, people.guest.id);
 });
 afterAll(() => relay.close());
 

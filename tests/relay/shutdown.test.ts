@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversations } from '../src/lib/server/db/schema.ts';
-import { MessageType, SyncType, writeSyncStep1, writeWrite } from '../src/lib/shared/protocol.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
+import { conversations } from '../../src/lib/server/db/schema.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // Inbox activity (snippet, last activity) is stored debounced, up to seconds after a message. A
 // shutdown in that window must store it, not drop it: after a restart the inbox would be out of order.
@@ -16,12 +16,10 @@ afterAll(() => relay.close());
 
 describe('closing the sync endpoint', () => {
 	it('stores the activity of a message sent just before, instead of dropping it', async () => {
-		const orgId = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		await relay.addMember(orgId, alice.id);
-		const conversationId = await relay.addConversation(orgId);
-		const chat = `c/${conversationId}/chat`;
-		const client = await relay.connect(alice.cookie);
+		const s = await setUp(relay, { members: ['Alice'] });
+		const { conversation: conversationId, docs: { chat } } = s;
+		const alice = s.people.Alice;
+		const client = await s.connect('Alice');
 		client.send(writeSyncStep1(chat, new Uint8Array([0])));
 		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
 		const writer = createWriter(31337);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { Merger, mergeMany } from '../server/relay/merger.ts';
-import { createWriter } from './helpers/ydoc.ts';
+import { Merger, mergeMany } from '../../server/relay/merger.ts';
+import { createWriter } from '../helpers/ydoc.ts';
 
 // The relay's merges: grouped (never one quadratic call over thousands of inputs) and, when large,
 // on a worker thread. Whatever path a merge takes, the document it yields must be the same.

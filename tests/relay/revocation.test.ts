@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, ReasonCode, type Frame } from '../src/lib/shared/protocol.ts';
-import { readAwarenessUpdate, writeAwarenessUpdate, type AwarenessEntry } from '../server/relay/awareness.ts';
-import { writeAwareness } from '../src/lib/shared/protocol.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
-import { open, sleep, write, type AccessFrame } from './helpers/sync-ops.ts';
+import { MessageType, ReasonCode, type Frame } from '../../src/lib/shared/protocol.ts';
+import { readAwarenessUpdate, writeAwarenessUpdate, type AwarenessEntry } from '../../server/relay/awareness.ts';
+import { writeAwareness } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { open, sleep, write, type AccessFrame } from '../helpers/sync-ops.ts';
 
 // Access changes on open sockets: a revoked guest, guests turned off for the organization, a member
 // removed or demoted. The change takes effect at once, on every lane, and nothing of the
@@ -38,18 +38,12 @@ async function sql(statement: string, ...args: Array<string | number>) {
 }
 
 async function setting() {
-	const org = await relay.addOrg('Acme');
-	const alice = await relay.addUser('Alice');
-	const bob = await relay.addUser('Bob');
-	const guest = await relay.addUser('Gus');
-	await relay.addMember(org, alice.id);
-	await relay.addMember(org, bob.id);
-	const conversation = await relay.addConversation(org);
-	await relay.addGuest(conversation, guest.id);
-	const docs = { thread: `c/${conversation}/thread`, chat: `c/${conversation}/chat`, tasks: `c/${conversation}/tasks`, internal: `c/${conversation}/internal` };
-	const aliceClient = await relay.connect(alice.cookie);
-	const bobClient = await relay.connect(bob.cookie);
-	const guestClient = await relay.connect(guest.cookie);
+	const s = await setUp(relay, { members: ['Alice', 'Bob'], guests: ['Gus'] });
+	const { org, conversation, docs } = s;
+	const { Alice: alice, Bob: bob, Gus: guest } = s.people;
+	const aliceClient = await s.connect('Alice');
+	const bobClient = await s.connect('Bob');
+	const guestClient = await s.connect('Gus');
 	for (const c of [aliceClient, bobClient]) for (const doc of Object.values(docs)) expect((await open(c, doc)).role).toBe('member');
 	for (const doc of [docs.thread, docs.chat, docs.tasks]) expect((await open(guestClient, doc)).role).toBe('guest');
 	return { org, conversation, alice, bob, guest, docs, aliceClient, bobClient, guestClient };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MessageType, ReasonCode, type Frame } from '../src/lib/shared/protocol.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { applyRemote, chatMessage, createWriter } from './helpers/ydoc.ts';
-import { open, serverView, sleep, syncFramesFor, write } from './helpers/sync-ops.ts';
+import { MessageType, ReasonCode, type Frame } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { open, serverView, sleep, syncFramesFor, write } from '../helpers/sync-ops.ts';
 
 // Forbidden and allowed writes through the real relay (port 0, real database file, real sockets).
 // A refused write must come back as a Nack with its exact reason, leave the stored document as it
@@ -35,15 +35,10 @@ interface Team {
 }
 
 async function team(): Promise<Team> {
-	const org = await relay.addOrg('Acme');
-	const [alice, bob, guest, observerUser] = [await relay.addUser('Alice'), await relay.addUser('Bob'), await relay.addUser('Gus'), await relay.addUser('Olga')];
-	for (const m of [alice, bob, observerUser]) await relay.addMember(org, m.id);
-	const conversation = await relay.addConversation(org);
-	await relay.addGuest(conversation, guest.id);
-	const chat = `c/${conversation}/chat`;
-	const tasks = `c/${conversation}/tasks`;
-	const internal = `c/${conversation}/internal`;
-	const [aliceClient, bobClient, guestClient, observer] = await Promise.all([alice, bob, guest, observerUser].map((p) => relay.connect(p.cookie)));
+	const s = await setUp(relay, { members: ['Alice', 'Bob', 'Olga'], guests: ['Gus'] });
+	const { Alice: alice, Bob: bob, Gus: guest, Olga: observerUser } = s.people;
+	const { chat, tasks, internal } = s.docs;
+	const [aliceClient, bobClient, guestClient, observer] = await Promise.all(['Alice', 'Bob', 'Gus', 'Olga'].map((name) => s.connect(name)));
 	for (const c of [aliceClient, bobClient, observer]) {
 		for (const doc of [chat, tasks, internal]) expect((await open(c, doc)).role).toBe('member');
 	}

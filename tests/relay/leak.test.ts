@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { applyRemote, chatMessage, createWriter } from './helpers/ydoc.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // Labels and assignees carry canary strings. Across randomized sessions where members label,
 // assign, create tasks and chat, no frame sent to a guest's socket — and so no guest replica —
@@ -45,24 +45,22 @@ describe('no internal data reaches a guest', () => {
 		await fc.assert(
 			fc.asyncProperty(fc.array(actionArb, { minLength: 5, maxLength: 30 }), async (actions) => {
 				run++;
-				const orgId = await relay.addOrg(`Org ${run}`);
-				const members = [await relay.addUser('Mia'), await relay.addUser('Max')];
-				const guest = await relay.addUser('Gus');
-				for (const m of members) await relay.addMember(orgId, m.id);
-				const conversationId = await relay.addConversation(orgId);
-				await relay.addGuest(conversationId, guest.id);
+				const s = await setUp(relay, { orgName: `Org ${run}`, members: ['Mia', 'Max'], guests: ['Gus'] });
+				const { org: orgId, conversation: conversationId } = s;
+				const members = [s.people.Mia, s.people.Max];
+				const guest = s.people.Gus;
 				const docs = {
-					chat: `c/${conversationId}/chat`,
-					tasks: `c/${conversationId}/tasks`,
-					internal: `c/${conversationId}/internal`,
+					chat: s.docs.chat,
+					tasks: s.docs.tasks,
+					internal: s.docs.internal,
 					labels: `o/${orgId}/labels`
 				};
-				const memberClients = [await relay.connect(members[0].cookie), await relay.connect(members[1].cookie)];
-				const guestClient = await relay.connect(guest.cookie);
+				const memberClients = [await s.connect('Mia'), await s.connect('Max')];
+				const guestClient = await s.connect('Gus');
 				for (const client of memberClients) for (const doc of Object.values(docs)) expect(await open(client, doc)).toBe('member');
 				expect(await open(guestClient, docs.chat)).toBe('guest');
 				expect(await open(guestClient, docs.tasks)).toBe('guest');
-				expect(await open(guestClient, `c/${conversationId}/thread`)).toBe('guest');
+				expect(await open(guestClient, s.docs.thread)).toBe('guest');
 				expect(await open(guestClient, docs.internal)).toBe('none');
 				expect(await open(guestClient, docs.labels)).toBe('none');
 

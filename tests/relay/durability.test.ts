@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { closeDatabase, getDatabase } from '../src/lib/server/db/index.ts';
-import { conversations, memberships, organizations, users } from '../src/lib/server/db/schema.ts';
-import { SESSION_COOKIE, createSession, generateSessionToken } from '../src/lib/server/auth/session.ts';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
-import { RawClient } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
+import { closeDatabase, getDatabase } from '../../src/lib/server/db/index.ts';
+import { conversations, memberships, organizations, users } from '../../src/lib/server/db/schema.ts';
+import { SESSION_COOKIE, createSession, generateSessionToken } from '../../src/lib/server/auth/session.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { RawClient } from '../helpers/relay.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // The relay as a child process, killed with SIGKILL during a write burst and restarted on the
 // same database file: every acknowledged update must be there.

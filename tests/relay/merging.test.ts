@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { applyRemote, chatMessage, createWriter } from './helpers/ydoc.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // A busy conversation grows to thousands of updates. Merging them all at once is quadratic
 // (seconds), so the relay folds them in tiers, large merges on a worker thread; these tests check
@@ -41,12 +41,9 @@ async function until(check: () => boolean, what: string, ms = 20_000): Promise<v
 
 describe('a long conversation', () => {
 	it('keeps every message through folds, compaction and clients opening it mid-burst, in a few parts', async () => {
-		const orgId = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		const bob = await relay.addUser('Bob');
-		await relay.addMember(orgId, alice.id);
-		await relay.addMember(orgId, bob.id);
-		const chat = `c/${await relay.addConversation(orgId)}/chat`;
+		const s = await setUp(relay, { members: ['Alice', 'Bob'] });
+		const { chat } = s.docs;
+		const [alice, bob] = [s.people.Alice, s.people.Bob];
 
 		const writerClient = await relay.connect(alice.cookie);
 		writerClient.send(writeSyncStep1(chat, new Uint8Array([0])));
@@ -99,11 +96,10 @@ describe('compaction of a busy document', () => {
 	it('waits until the document is quiet, then folds the log into one snapshot', async () => {
 		const quiet = await startRelay({ limits: { messagesPerSecond: 1_000_000, messageBurst: 1_000_000, compactAfterRows: 50, compactQuietMs: 300 } });
 		try {
-			const orgId = await quiet.addOrg('Acme');
-			const alice = await quiet.addUser('Alice');
-			await quiet.addMember(orgId, alice.id);
-			const chat = `c/${await quiet.addConversation(orgId)}/chat`;
-			const client = await quiet.connect(alice.cookie);
+			const s = await setUp(quiet, { members: ['Alice'] });
+			const { chat } = s.docs;
+			const alice = s.people.Alice;
+			const client = await s.connect('Alice');
 			client.send(writeSyncStep1(chat, new Uint8Array([0])));
 			await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
 			const writer = createWriter(777);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
-import { createWriter } from './helpers/ydoc.ts';
+import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { createWriter } from '../helpers/ydoc.ts';
 
 // Documents the server edits first (seeded demo data, system events) must validate later client
 // writes exactly like documents a client opened first.
@@ -14,11 +14,9 @@ afterAll(() => relay.close());
 
 describe('a room first loaded for a server edit', () => {
 	it('still knows its organization: members can apply existing labels and assign members', async () => {
-		const orgId = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		await relay.addMember(orgId, alice.id);
-		const conversationId = await relay.addConversation(orgId);
-		const internal = `c/${conversationId}/internal`;
+		const s = await setUp(relay, { members: ['Alice'] });
+		const { org: orgId, docs: { internal } } = s;
+		const alice = s.people.Alice;
 		// the server writes first: label definitions and an applied label (as the demo seed does)
 		await relay.endpoint.relay.serverEdit(`o/${orgId}/labels`, (doc) => {
 			doc.getMap('labels').set('urgent', { id: 'urgent', name: 'Urgent', color: '#d93025', createdBy: alice.id });
@@ -27,7 +25,7 @@ describe('a room first loaded for a server edit', () => {
 			doc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: alice.id, appliedAt: 1 });
 		});
 
-		const client = await relay.connect(alice.cookie);
+		const client = await s.connect('Alice');
 		client.send(writeSyncStep1(internal, new Uint8Array([0])));
 		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === internal);
 		const writer = createWriter(777);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, writeSyncStep1, writeWrite } from '../src/lib/shared/protocol.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
-import { sleep } from './helpers/sync-ops.ts';
+import { CloseCode, writeSyncStep1, writeWrite } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { sleep } from '../helpers/sync-ops.ts';
 
 // Security review: a connection's frames are handled one after another; while one waits (a document
 // being opened reads the database), the frames behind it are held in memory. The rate limit counts
@@ -17,10 +17,8 @@ afterEach(async () => {
 describe('per-connection backlog', () => {
 	it('closes a connection that queues far more bytes than it lets the relay handle', async () => {
 		relay = await startRelay({ limits: { maxQueuedBytes: 4 * 1024 * 1024 } });
-		const org = await relay.addOrg('Acme');
-		const mallory = await relay.addUser('Mallory');
-		await relay.addMember(org, mallory.id);
-		const chat = `c/${await relay.addConversation(org)}/chat`;
+		const s = await setUp(relay, { members: ['Mallory'] });
+		const { chat } = s.docs;
 		const client = relay.database.client;
 		const batch = client.batch.bind(client);
 		let release!: () => void;
@@ -35,7 +33,7 @@ describe('per-connection backlog', () => {
 			return result;
 		}) as typeof client.batch;
 		try {
-			const attacker = await relay.connect(mallory.cookie);
+			const attacker = await s.connect('Mallory');
 			attacker.send(writeSyncStep1(chat, new Uint8Array([0])));
 			await sleep(50);
 			const junk = new Uint8Array(900 * 1024).fill(7);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CloseCode, MessageType, ReasonCode, writeWrite, type Frame } from '../src/lib/shared/protocol.ts';
-import type { RelayLimits } from '../server/relay/relay.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
-import { open, serverView, sleep, until, write } from './helpers/sync-ops.ts';
+import { CloseCode, MessageType, ReasonCode, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import type { RelayLimits } from '../../server/relay/relay.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { open, serverView, sleep, until, write } from '../helpers/sync-ops.ts';
 
 // The relay's limits, each with small values so they are reached quickly: message rate, a slow
 // reader's buffered bytes, frame size, and idle unload with compaction.
@@ -17,13 +17,8 @@ afterEach(async () => {
 
 async function setup(limits: Partial<RelayLimits>) {
 	relay = await startRelay({ limits });
-	const org = await relay.addOrg('Acme');
-	const alice = await relay.addUser('Alice');
-	const bob = await relay.addUser('Bob');
-	const carol = await relay.addUser('Carol');
-	for (const p of [alice, bob, carol]) await relay.addMember(org, p.id);
-	const conversation = await relay.addConversation(org);
-	return { relay, alice, bob, carol, chat: `c/${conversation}/chat` };
+	const s = await setUp(relay, { members: ['Alice', 'Bob', 'Carol'] });
+	return { relay, alice: s.people.Alice, bob: s.people.Bob, carol: s.people.Carol, chat: s.docs.chat };
 }
 
 let nextClientId = 70_000;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, ReasonCode, writeSyncStep1 } from '../src/lib/shared/protocol.ts';
-import { startRelay, type TestRelay } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
-import { open, sleep, write, type AccessFrame } from './helpers/sync-ops.ts';
+import { MessageType, ReasonCode, writeSyncStep1 } from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { open, sleep, write, type AccessFrame } from '../helpers/sync-ops.ts';
 
 // Security review: a document being opened while the user loses access. The open reads the facts,
 // then (awaiting) loads the room; an access refresh that runs in between cannot see the subscription
@@ -16,16 +16,12 @@ afterAll(() => relay.close());
 
 describe('opening a document during a revocation', () => {
 	it('does not leave a revoked guest subscribed', async () => {
-		const org = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		const guest = await relay.addUser('Gus');
-		await relay.addMember(org, alice.id);
-		const conversation = await relay.addConversation(org);
-		await relay.addGuest(conversation, guest.id);
-		const chat = `c/${conversation}/chat`;
-		const aliceClient = await relay.connect(alice.cookie);
+		const s = await setUp(relay, { members: ['Alice'], guests: ['Gus'] });
+		const { conversation, docs: { chat } } = s;
+		const [alice, guest] = [s.people.Alice, s.people.Gus];
+		const aliceClient = await s.connect('Alice');
 		await open(aliceClient, chat);
-		const guestClient = await relay.connect(guest.cookie);
+		const guestClient = await s.connect('Gus');
 
 		// hold the guest's fact read (made before the revocation) until the revocation has been applied
 		const client = relay.database.client;

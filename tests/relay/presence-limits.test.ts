@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageType, writeAwareness } from '../src/lib/shared/protocol.ts';
+import { MessageType, writeAwareness } from '../../src/lib/shared/protocol.ts';
 import * as decoding from 'lib0/decoding';
-import { writeAwarenessUpdate, type AwarenessEntry } from '../server/relay/awareness.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { open, sleep } from './helpers/sync-ops.ts';
+import { writeAwarenessUpdate, type AwarenessEntry } from '../../server/relay/awareness.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { open, sleep } from '../helpers/sync-ops.ts';
 
 // Security review: presence state is held in memory per room and replayed to every newcomer, so one
 // connection must not be able to grow it without bound by inventing fresh client ids.
@@ -42,13 +42,9 @@ async function presenceSeenBy(client: RawClient, doc: string): Promise<number[]>
 describe('presence limits', () => {
 	it('keeps only a few presence client ids per connection and room', async () => {
 		relay = await startRelay();
-		const org = await relay.addOrg('Acme');
-		const mallory = await relay.addUser('Mallory');
-		const bob = await relay.addUser('Bob');
-		await relay.addMember(org, mallory.id);
-		await relay.addMember(org, bob.id);
-		const chat = `c/${await relay.addConversation(org)}/chat`;
-		const attacker = await relay.connect(mallory.cookie);
+		const s = await setUp(relay, { members: ['Mallory', 'Bob'] });
+		const { chat } = s.docs;
+		const attacker = await s.connect('Mallory');
 		await open(attacker, chat);
 		// 20 frames of 64 fresh client ids each, every state near the size cap
 		let clientId = 500_000;
@@ -57,7 +53,7 @@ describe('presence limits', () => {
 			attacker.send(presence(chat, entries));
 		}
 		await sleep(200);
-		const newcomer = await relay.connect(bob.cookie);
+		const newcomer = await s.connect('Bob');
 		const seen = await presenceSeenBy(newcomer, chat);
 		expect(seen.length).toBeGreaterThan(0);
 		expect(seen.length).toBeLessThanOrEqual(8);
@@ -65,17 +61,13 @@ describe('presence limits', () => {
 
 	it('still lets a connection update and clear its own presence', async () => {
 		relay = await startRelay();
-		const org = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		const bob = await relay.addUser('Bob');
-		await relay.addMember(org, alice.id);
-		await relay.addMember(org, bob.id);
-		const chat = `c/${await relay.addConversation(org)}/chat`;
-		const a = await relay.connect(alice.cookie);
+		const s = await setUp(relay, { members: ['Alice', 'Bob'] });
+		const { chat } = s.docs;
+		const a = await s.connect('Alice');
 		await open(a, chat);
 		for (let clock = 1; clock <= 30; clock++) a.send(presence(chat, [{ clientId: 42, clock, state: JSON.stringify({ typing: clock % 2 === 0 }) }]));
 		await sleep(100);
-		const b = await relay.connect(bob.cookie);
+		const b = await s.connect('Bob');
 		expect(await presenceSeenBy(b, chat)).toEqual([42]);
 	});
 });

@@ -16,10 +16,10 @@ import {
 	writeSyncUpdate,
 	writeUnsubscribe,
 	writeWrite
-} from '../src/lib/shared/protocol.ts';
-import { startRelay, type RawClient, type TestRelay } from './helpers/relay.ts';
-import { chatMessage, createWriter } from './helpers/ydoc.ts';
-import { open, write, type ErrorFrame } from './helpers/sync-ops.ts';
+} from '../../src/lib/shared/protocol.ts';
+import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { open, write, type ErrorFrame } from '../helpers/sync-ops.ts';
 
 // Hostile bytes from one client: random bytes and mutated valid frames. The relay never crashes
 // (no frame handler fails), answers with an Error frame and/or a protocol close code, and another
@@ -36,15 +36,11 @@ let chat: string;
 
 beforeAll(async () => {
 	relay = await startRelay({ log: (m) => logs.push(m) });
-	const org = await relay.addOrg('Acme');
-	attacker = await relay.addUser('Mallory');
-	alice = await relay.addUser('Alice');
-	bob = await relay.addUser('Bob');
-	for (const p of [attacker, alice, bob]) await relay.addMember(org, p.id);
-	const conversation = await relay.addConversation(org);
-	chat = `c/${conversation}/chat`;
-	aliceClient = await relay.connect(alice.cookie);
-	bobClient = await relay.connect(bob.cookie);
+	const s = await setUp(relay, { members: ['Mallory', 'Alice', 'Bob'] });
+	({ Mallory: attacker, Alice: alice, Bob: bob } = s.people);
+	chat = s.docs.chat;
+	aliceClient = await s.connect('Alice');
+	bobClient = await s.connect('Bob');
 	expect((await open(aliceClient, chat)).role).toBe('member');
 	expect((await open(bobClient, chat)).role).toBe('member');
 });
