@@ -80,8 +80,14 @@ export class PgDocStore implements DocStorage {
 	}
 
 	async append(rows: PendingRow[]): Promise<void> {
-		if (rows.length === 0) return;
+		await this.appendReturningIds(rows);
+	}
+
+	/** As append; resolves with each row's log id, in order (the bus publishes them). */
+	async appendReturningIds(rows: PendingRow[]): Promise<number[]> {
+		if (rows.length === 0) return [];
 		const now = Date.now();
+		const ids: number[] = [];
 		const fenceOf = this.#fenceOf;
 		await this.#sql.begin(async (sql) => {
 			if (fenceOf) {
@@ -103,7 +109,9 @@ export class PgDocStore implements DocStorage {
 					user_id: row.userId,
 					created_at: now
 				}));
-				await sql`INSERT INTO doc_updates ${sql(chunk, 'doc', 'update', 'user_id', 'created_at')}`;
+				const inserted = await sql`INSERT INTO doc_updates ${sql(chunk, 'doc', 'update', 'user_id', 'created_at')} RETURNING id`;
+				// a multi-row INSERT … RETURNING returns rows in VALUES order in PostgreSQL
+				for (const r of inserted) ids.push(Number(r.id));
 			}
 			const bindings = rows.flatMap((row) =>
 				row.newBindings.map(([clientId, userId]) => ({ doc: row.doc, client_id: clientId, user_id: userId }))
@@ -114,6 +122,7 @@ export class PgDocStore implements DocStorage {
 				await sql`INSERT INTO doc_clients ${sql(chunk, 'doc', 'client_id', 'user_id')} ON CONFLICT DO NOTHING`;
 			}
 		});
+		return ids;
 	}
 
 	async compact(doc: string, state: Uint8Array, upToId: number): Promise<void> {
