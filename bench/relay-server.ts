@@ -4,11 +4,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSyncEndpoint } from '../server/sync-endpoint.ts';
+import { createApp } from '../src/lib/server/app.ts';
+import { readConfig } from '../src/lib/server/config.ts';
 import { memoryStats } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
-const endpoint = await createSyncEndpoint({ databaseUrl, origin: null, log: () => {}, limits: process.env.BENCH_NO_COMPACT ? { compactAfterRows: 1e9 } : undefined });
+const app = await createApp({ ...readConfig(), databaseUrl }, { log: () => {}, limits: process.env.BENCH_NO_COMPACT ? { compactAfterRows: 1e9 } : undefined });
+const endpoint = createSyncEndpoint(app, { origin: null });
 const server = http.createServer((req, res) => {
 	if (req.url === '/stats') {
 		res.writeHead(200, { 'Content-Type': 'application/json' });

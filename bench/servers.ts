@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeDatabase, getDatabase } from '../src/lib/server/db/index.ts';
+import { openDatabase } from '../src/lib/server/db/index.ts';
 import { conversations, memberships, organizations, sessions, users } from '../src/lib/server/db/schema.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, generateSessionToken, hashToken } from '../src/lib/server/auth/session.ts';
 
@@ -93,7 +93,7 @@ export async function prepareDatabase(
 	userCount: number,
 	conversationCount: number
 ): Promise<{ users: BenchUser[]; conversations: string[] }> {
-	const { db } = await getDatabase(databaseUrl);
+	const { db, client } = await openDatabase(databaseUrl);
 	const now = Date.now();
 	await db.insert(organizations).values({ id: 'benchorg', name: 'Bench', createdAt: now });
 	const made: BenchUser[] = [];
@@ -121,6 +121,6 @@ export async function prepareDatabase(
 		convRows.push({ id, orgId: 'benchorg', subject: `Bench ${i}`, kind: 'channel' as const, guestsAllowed: false, createdAt: now, lastActivityAt: now });
 	}
 	for (let i = 0; i < convRows.length; i += 200) await db.insert(conversations).values(convRows.slice(i, i + 200));
-	await closeDatabase(databaseUrl);
+	client.close();
 	return { users: made, conversations: convIds };
 }

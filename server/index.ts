@@ -4,13 +4,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readConfig } from '../src/lib/server/config.ts';
-import { getDatabase } from '../src/lib/server/db/index.ts';
+import { processApp } from '../src/lib/server/app.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '../src/lib/server/seed.ts';
-import { getSyncEndpoint } from './sync-endpoint.ts';
+import { createSyncEndpoint } from './sync-endpoint.ts';
 import { readInboundLimits, rotateInboundSecret } from '../src/lib/server/mail/inbound.ts';
 import { readSmtpListenConfig, startInboundSmtp } from '../src/lib/server/mail/smtp-listener.ts';
-import { scheduleNotificationEmails, stopNotificationEmails } from '../src/lib/server/notifications.ts';
-import { scheduleSnoozeWakeups, stopSnoozeWakeups } from '../src/lib/server/conversation-status.ts';
+import { scheduleNotificationEmails } from '../src/lib/server/notifications.ts';
+import { scheduleSnoozeWakeups } from '../src/lib/server/conversation-status.ts';
 import { DemoOrgs } from '../src/lib/server/seed.ts';
 import { organizations } from '../src/lib/server/db/schema.ts';
 import { eq } from 'drizzle-orm';
@@ -23,30 +23,30 @@ if (config.production && !config.origin) {
 	console.error('ORIGIN must be set in production (e.g. ORIGIN=https://parley.example.com): links in mail and the Origin checks depend on it.');
 	process.exit(1);
 }
-const database = await getDatabase(config.databaseUrl);
-// the relay first: seeding writes the demo documents through it
-const endpoint = await getSyncEndpoint(config.databaseUrl);
-const seeded = config.seedDemo ? await seedDemoIfEmpty(database.db) : null;
-if (seeded) await seedDemoDocuments(database);
+// the one app of this process; the SvelteKit bundle imported below finds it through processApp too
+const app = await processApp(config);
+const endpoint = createSyncEndpoint(app);
+const seeded = config.seedDemo ? await seedDemoIfEmpty(app.db) : null;
+if (seeded) await seedDemoDocuments(app);
 // the demo organization's webhook secret: only its hash is kept, so it can be shown only now
 let demoSecret: { orgId: string; secret: string } | null = null;
 if (seeded) {
-	const [acme] = await database.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.inboxAddress, DemoOrgs.acme.inboxAddress));
-	if (acme) demoSecret = { orgId: acme.id, secret: await rotateInboundSecret(database, acme.id) };
+	const [acme] = await app.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.inboxAddress, DemoOrgs.acme.inboxAddress));
+	if (acme) demoSecret = { orgId: acme.id, secret: await rotateInboundSecret(app, acme.id) };
 }
 // email in by SMTP (SMTP_LISTEN_PORT, 2525 by default, `off` to disable)
 const smtpListen = readSmtpListenConfig();
 // a busy port (another Parley, a test run) must not stop the app: it runs without SMTP in, and says so
 const inboundSmtp = smtpListen
-	? await startInboundSmtp(database, smtpListen).catch((error: Error) => {
+	? await startInboundSmtp(app, smtpListen).catch((error: Error) => {
 			console.error(`Email in: could not listen on ${smtpListen.host}:${smtpListen.port} (${error.message}); set SMTP_LISTEN_PORT to another port, or "off"`);
 			return null;
 		})
 	: null;
 // notification emails left pending by a previous run go out after the quiet period
-scheduleNotificationEmails(database);
+scheduleNotificationEmails(app);
 // snoozes that came due while the server was down wake now; the rest on time
-scheduleSnoozeWakeups(database);
+scheduleSnoozeWakeups(app);
 // raw MIME webhooks carry attachments: let request bodies be as large as an inbound message (adapter-node reads this at import)
 process.env.BODY_SIZE_LIMIT ??= String(readInboundLimits().maxMessageBytes + 64 * 1024);
 
@@ -80,9 +80,8 @@ server.listen(config.port, config.host, () => {
 
 async function shutdown() {
 	await inboundSmtp?.close();
-	stopNotificationEmails(database.url);
-	stopSnoozeWakeups(database.url);
 	await endpoint.close();
+	await app.close();
 	server.close();
 	process.exit(0);
 }

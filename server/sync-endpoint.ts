@@ -3,14 +3,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { readConfig } from '../src/lib/server/config.ts';
-import { getDatabase } from '../src/lib/server/db/index.ts';
 import { SESSION_COOKIE, readCookie, validateSessionToken } from '../src/lib/server/auth/session.ts';
-import { setRelay } from '../src/lib/server/relay-bridge.ts';
-import { handleAcceptedWrite } from '../src/lib/server/chat-activity.ts';
-import { flushActivity } from '../src/lib/server/conversations.ts';
+import type { App } from '../src/lib/server/app.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../src/lib/shared/protocol.ts';
-import { Relay, type RelayLimits } from './relay/relay.ts';
+import type { Relay } from './relay/relay.ts';
 import { sendShared } from './ws-frames.ts';
 
 export interface SyncEndpoint {
@@ -20,11 +16,8 @@ export interface SyncEndpoint {
 }
 
 export interface SyncEndpointOptions {
-	databaseUrl?: string;
 	/** Allowed Origin; by default the configured ORIGIN, else the request's own host. */
 	origin?: string | null;
-	limits?: Partial<RelayLimits>;
-	log?: (message: string) => void;
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
@@ -44,25 +37,10 @@ export function isAllowedOrigin(req: IncomingMessage, configured: string | null)
 	return origin === `${proto}://${host}`;
 }
 
-/** Creates the endpoint and its relay over the given (or configured) database. */
-export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Promise<SyncEndpoint> {
-	const config = readConfig();
-	const databaseUrl = options.databaseUrl ?? config.databaseUrl;
-	const database = await getDatabase(databaseUrl);
-	const { db, client } = database;
-	// after a client's write is stored: mentions and notifications (src/lib/server/chat-activity.ts)
-	const reactions = new Set<Promise<void>>();
-	const onAccepted = (doc: string, update: Uint8Array, actorId: string) => {
-		const reaction = handleAcceptedWrite(database, doc, update, actorId).finally(() => reactions.delete(reaction));
-		reactions.add(reaction);
-	};
-	// on shutdown: reactions to the last writes finish, and debounced inbox activity is stored now
-	const beforeClose = async () => {
-		await Promise.allSettled([...reactions]);
-		await flushActivity(database);
-	};
-	const relay = new Relay({ client, limits: options.limits, log: options.log, onAccepted, beforeClose });
-	const origin = options.origin === undefined ? config.origin : options.origin;
+/** The socket adapter in front of the app's relay. Closing it closes the relay (which stores pending activity first). */
+export function createSyncEndpoint(app: App, options: SyncEndpointOptions = {}): SyncEndpoint {
+	const { db, relay } = app;
+	const origin = options.origin === undefined ? app.config.origin : options.origin;
 	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
 
 	function attach(ws: WebSocket, identity: { userId: string; name: string; sessionId: string }) {
@@ -105,27 +83,9 @@ export async function createSyncEndpoint(options: SyncEndpointOptions = {}): Pro
 			})().catch(() => refuse(socket, 500, 'Server error'));
 		},
 		async close() {
-			setRelay(databaseUrl, null);
-			endpoints().delete(databaseUrl);
 			await relay.close();
 			wss.close();
 		}
 	};
-	setRelay(databaseUrl, relay);
-	return endpoint;
-}
-
-function endpoints(): Map<string, Promise<SyncEndpoint>> {
-	const g = globalThis as Record<string, unknown>;
-	return (g.__parleySyncEndpoints ??= new Map()) as Map<string, Promise<SyncEndpoint>>;
-}
-
-/** The process's endpoint over a database (the configured one by default), created on first use. */
-export function getSyncEndpoint(databaseUrl: string = readConfig().databaseUrl): Promise<SyncEndpoint> {
-	let endpoint = endpoints().get(databaseUrl);
-	if (!endpoint) {
-		endpoint = createSyncEndpoint({ databaseUrl });
-		endpoints().set(databaseUrl, endpoint);
-	}
 	return endpoint;
 }

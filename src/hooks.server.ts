@@ -1,17 +1,22 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { getDatabase } from '$lib/server/db/index.ts';
+import { processApp, type App } from '$lib/server/app.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
 import { readConfig } from '$lib/server/config.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '$lib/server/seed.ts';
 import { clearSessionCookie, isSameOriginRequest, setSessionCookie } from '$lib/server/http.ts';
 
-/** `vite dev` does not run server/index.ts: seed an empty database here too (a no-op once seeded). */
+let app: App;
+
+/**
+ * Takes the process's app: the one server/index.ts made, or under `vite dev` (which does not run
+ * server/index.ts) a new one. Also seeds an empty database there (a no-op once seeded).
+ */
 export const init: ServerInit = async () => {
-	if (!readConfig().seedDemo) return;
-	const database = await getDatabase();
-	const lines = await seedDemoIfEmpty(database.db);
-	if (lines) await seedDemoDocuments(database);
+	app = await processApp(readConfig());
+	if (!app.config.seedDemo) return;
+	const lines = await seedDemoIfEmpty(app.db);
+	if (lines) await seedDemoDocuments(app);
 	if (lines) console.log(['Demo data seeded. Sign in with:', ...lines.map((l) => `  ${l}`)].join('\n'));
 };
 
@@ -43,14 +48,19 @@ const originCheck: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/** Hands the app to every load and action (event.locals.app). */
+const provideApp: Handle = ({ event, resolve }) => {
+	event.locals.app = app;
+	return resolve(event);
+};
+
 /** Reads the session cookie into locals; re-sets the cookie when the session's expiry slid forward. */
 const authentication: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
 	const token = event.cookies.get(SESSION_COOKIE);
 	if (token) {
-		const { db } = await getDatabase();
-		const result = await validateSessionToken(db, token);
+		const result = await validateSessionToken(event.locals.app.db, token);
 		if (result) {
 			event.locals.user = result.user;
 			event.locals.session = result.session;
@@ -81,4 +91,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(originCheck, authentication, securityHeaders);
+export const handle = sequence(provideApp, originCheck, authentication, securityHeaders);

@@ -29,7 +29,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	await smtp.close();
-	stopNotificationEmails(relay.databaseUrl);
+	stopNotificationEmails(relay.database);
 	await relay.close();
 	vi.restoreAllMocks();
 });

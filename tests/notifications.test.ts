@@ -93,7 +93,7 @@ afterEach(async () => {
 		if (value === undefined) delete process.env[key];
 		else process.env[key] = value;
 	}
-	stopNotificationEmails(relay.databaseUrl);
+	stopNotificationEmails(relay.database);
 	await smtp.close();
 	await sink.close();
 	await relay.close();
@@ -201,7 +201,7 @@ describe('notification email', () => {
 	});
 
 	it('a guest\'s email holds nothing internal: no labels, assignees, task assignment or other conversations', async () => {
-		stopNotificationEmails(relay.databaseUrl);
+		stopNotificationEmails(relay.database);
 		process.env.NOTIFY_QUIET_MS = '600000'; // flushed by hand below
 		const server = relay.endpoint.relay;
 		await server.serverEdit(`o/${orgId}/labels`, (d) => d.getMap('labels').set('canary', { id: 'canary', name: 'CANARY-LABEL', color: '#ff0000', createdBy: alice.id }));

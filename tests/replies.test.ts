@@ -40,7 +40,7 @@ afterEach(async () => {
 	else process.env.SMTP_URL = savedSmtpUrl;
 	await smtp.close();
 	await sink.close();
-	stopNotificationEmails(relay.databaseUrl);
+	stopNotificationEmails(relay.database);
 	await relay.close();
 	vi.restoreAllMocks();
 });

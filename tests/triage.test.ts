@@ -26,8 +26,8 @@ beforeEach(async () => {
 	await relay.addMember(orgId, aliceId, 'owner');
 });
 afterEach(async () => {
-	stopSnoozeWakeups(relay.databaseUrl);
-	stopNotificationEmails(relay.databaseUrl);
+	stopSnoozeWakeups(relay.database);
+	stopNotificationEmails(relay.database);
 	await relay.close();
 	vi.restoreAllMocks();
 });

@@ -4,17 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { postForm, readOutboxLinks, sessionCookie, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoUsers } from '../../src/lib/server/seed.ts';
-import { closeDatabase, getDatabase } from '../../src/lib/server/db/index.ts';
+import { openDatabase, type Database } from '../../src/lib/server/db/index.ts';
 import { users } from '../../src/lib/server/db/schema.ts';
 import { createSignInToken, SIGN_IN_LINK_LIFETIME, AccountMessages } from '../../src/lib/server/auth/accounts.ts';
 
 let app: RunningApp;
+/** The app's database file, opened once by this test (alongside the server's own client). */
+let database: Promise<Database> | null = null;
+const openAppDatabase = () => (database ??= openDatabase(app.databaseUrl));
 beforeAll(async () => {
 	app = await startApp();
 });
 afterAll(async () => {
 	if (app) {
-		await closeDatabase(app.databaseUrl);
+		if (database) (await database).client.close();
 		await app.stop();
 	}
 });
@@ -25,7 +28,7 @@ const escaped = (s: string) => s.replaceAll("'", '&#39;');
 const mask = (html: string, email: string) => html.replace(/nonce-[^']+'|nonce="[^"]+"/g, 'NONCE').replaceAll(email, 'X');
 
 async function userCount(email: string) {
-	const { db } = await getDatabase(app.databaseUrl);
+	const { db } = await openAppDatabase();
 	return (await db.select().from(users).where(eq(users.email, email))).length;
 }
 
@@ -143,7 +146,7 @@ describe('hostile HTTP inputs', () => {
 	});
 
 	it('refuses an expired sign-in link and changes nothing', async () => {
-		const { db } = await getDatabase(app.databaseUrl);
+		const { db } = await openAppDatabase();
 		const token = (await createSignInToken(db, DemoUsers.bob.email, Date.now() - SIGN_IN_LINK_LIFETIME - 1000))!;
 		expect(await (await fetch(`${app.url}/signin/link?token=${token}`)).text()).toContain('expired');
 		const res = await postForm(app, '/signin/link', { token });
@@ -230,7 +233,7 @@ describe('hostile HTTP inputs', () => {
 		const [link] = await readOutboxLinks(app, 'dora@example.com');
 		const res = await postForm(app, `${new URL(link).pathname}?/signup`, { name: 'Dora', password: 'long-enough-1', email: 'attacker@example.com' });
 		expect(res.status).toBe(303);
-		const { db } = await getDatabase(app.databaseUrl);
+		const { db } = await openAppDatabase();
 		const [dora] = await db.select().from(users).where(eq(users.email, 'dora@example.com'));
 		expect(dora.emailVerifiedAt).not.toBeNull();
 		expect(await userCount('attacker@example.com')).toBe(0);

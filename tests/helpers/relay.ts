@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { closeDatabase, getDatabase, type Database } from '../../src/lib/server/db/index.ts';
+import { createApp, type App, type AppOptions } from '../../src/lib/server/app.ts';
+import { readConfig } from '../../src/lib/server/config.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from '../../src/lib/server/db/schema.ts';
 import { SESSION_COOKIE, createSession, generateSessionToken } from '../../src/lib/server/auth/session.ts';
-import { createSyncEndpoint, type SyncEndpoint, type SyncEndpointOptions } from '../../server/sync-endpoint.ts';
+import { createSyncEndpoint, type SyncEndpoint } from '../../server/sync-endpoint.ts';
 import { PROTOCOL_VERSION, readFrame, type Frame } from '../../src/lib/shared/protocol.ts';
 
 let counter = 0;
@@ -21,7 +22,8 @@ export interface TestRelay {
 	origin: string;
 	dir: string;
 	databaseUrl: string;
-	database: Database;
+	/** The app under test (it is also the database: db, client, url). */
+	database: App;
 	endpoint: SyncEndpoint;
 	addUser(name: string): Promise<{ id: string; cookie: string; sessionId: string }>;
 	addOrg(name: string): Promise<string>;
@@ -33,11 +35,11 @@ export interface TestRelay {
 }
 
 /** Starts a relay on port 0 over a fresh database file. */
-export async function startRelay(options: Omit<SyncEndpointOptions, 'databaseUrl'> & { dir?: string } = {}): Promise<TestRelay> {
+export async function startRelay(options: AppOptions & { dir?: string } = {}): Promise<TestRelay> {
 	const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
-	const database = await getDatabase(databaseUrl);
-	const endpoint = await createSyncEndpoint({ ...options, databaseUrl, origin: null, log: options.log ?? (() => {}) });
+	const database = await createApp({ ...readConfig(), databaseUrl }, { limits: options.limits, log: options.log ?? (() => {}) });
+	const endpoint = createSyncEndpoint(database, { origin: null });
 	const server = http.createServer((_req, res) => res.writeHead(404).end());
 	server.on('upgrade', (req, socket, head) => endpoint.handleUpgrade(req, socket, head));
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -96,7 +98,7 @@ export async function startRelay(options: Omit<SyncEndpointOptions, 'databaseUrl
 			for (const client of clients) client.close();
 			await endpoint.close();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
-			await closeDatabase(databaseUrl);
+			await database.close();
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
 	};

@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { closeDatabase, getDatabase, type Database } from '../../src/lib/server/db/index.ts';
+import { createApp, type App } from '../../src/lib/server/app.ts';
+import { readConfig } from '../../src/lib/server/config.ts';
 
-/** A fresh migrated database file in a temp dir; `cleanup` closes and deletes it. */
-export async function createTempDatabase(): Promise<Database & { cleanup: () => Promise<void> }> {
+/** A fresh app over a migrated database file in a temp dir; `cleanup` closes it and deletes the file. */
+export async function createTempDatabase(): Promise<App & { cleanup: () => Promise<void> }> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-test-'));
-	const url = `file:${path.join(dir, 't.db')}`;
-	const database = await getDatabase(url);
-	return {
-		...database,
+	const app = await createApp({ ...readConfig(), databaseUrl: `file:${path.join(dir, 't.db')}` }, { log: () => {} });
+	return Object.assign(app, {
 		cleanup: async () => {
-			await closeDatabase(url);
+			await app.close();
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
-	};
+	});
 }

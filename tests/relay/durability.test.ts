@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { closeDatabase, getDatabase } from '../../src/lib/server/db/index.ts';
+import { openDatabase } from '../../src/lib/server/db/index.ts';
 import { conversations, memberships, organizations, users } from '../../src/lib/server/db/schema.ts';
 import { SESSION_COOKIE, createSession, generateSessionToken } from '../../src/lib/server/auth/session.ts';
 import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
@@ -41,7 +41,8 @@ function startChild(): Promise<{ child: ChildProcess; port: number }> {
 
 describe('durability', () => {
 	it('keeps every acknowledged update across a SIGKILL', async () => {
-		const { db } = await getDatabase(databaseUrl);
+		const seeding = await openDatabase(databaseUrl);
+		const { db } = seeding;
 		const now = Date.now();
 		await db.insert(users).values({ id: 'alice', email: 'alice@test.example', name: 'Alice', createdAt: now });
 		await db.insert(organizations).values({ id: 'acme', name: 'Acme', createdAt: now });
@@ -49,7 +50,7 @@ describe('durability', () => {
 		await db.insert(conversations).values({ id: 'c1', orgId: 'acme', subject: 'S', kind: 'channel', createdAt: now, lastActivityAt: now });
 		const token = generateSessionToken();
 		await createSession(db, token, 'alice');
-		await closeDatabase(databaseUrl);
+		seeding.client.close();
 		const cookie = `${SESSION_COOKIE}=${token}`;
 		const doc = 'c/c1/chat';
 

@@ -2,7 +2,7 @@ import type { RequestEvent } from '@sveltejs/kit';
 import type { Db } from './db/index.ts';
 import { sendMail } from './mail/index.ts';
 import { computeRequestOrigin } from './http.ts';
-import { getLimiters } from './rate-limit.ts';
+import type { Limiters } from './rate-limit.ts';
 
 // Pieces shared by the account and organization form actions.
 
@@ -16,8 +16,7 @@ export function clientIp(event: Pick<RequestEvent, 'getClientAddress'>): string 
 }
 
 /** Takes one hit from every limiter named; false when any refuses (then nothing else may happen). */
-export function takeAll(hits: [keyof ReturnType<typeof getLimiters>, string][]): boolean {
-	const limiters = getLimiters();
+export function takeAll(limiters: Limiters, hits: [keyof Limiters, string][]): boolean {
 	let allowed = true;
 	for (const [name, key] of hits) if (!limiters[name].take(key)) allowed = false;
 	return allowed;

@@ -3,7 +3,7 @@
 // commit, never blocks or changes the write itself; mentions the policy does not allow are ignored.
 import * as Y from 'yjs';
 import { eq } from 'drizzle-orm';
-import type { Database } from './db/index.ts';
+import type { App } from './app.ts';
 import { conversationParticipants, users } from './db/schema.ts';
 import { readConversationGrant } from './access-facts.ts';
 import { addMemberParticipants, filterOrgMembers, recordActivity, recordPersonalNotification } from './notifications.ts';
@@ -23,7 +23,7 @@ function writtenValues(update: Uint8Array): unknown[] {
 
 const names = new Map<string, { name: string; at: number }>();
 /** A user's display name, cached for a minute: every chat message needs its author's. */
-async function readName(database: Database, userId: string): Promise<string> {
+async function readName(database: App, userId: string): Promise<string> {
 	const cached = names.get(userId);
 	if (cached && Date.now() - cached.at < 60_000) return cached.name;
 	const [row] = await database.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
@@ -33,12 +33,13 @@ async function readName(database: Database, userId: string): Promise<string> {
 	return name;
 }
 
-interface Activity {
+export interface Activity {
 	actorId: string;
 	text: string;
 	skip: string[];
 }
-const activityQueues = new Map<string, Activity[]>();
+/** Activity waiting per conversation id, held by the app. */
+export type ActivityQueues = Map<string, Activity[]>;
 /** Least time between two activity notifications of one conversation while messages keep coming. */
 const ACTIVITY_SPACING_MS = 500;
 
@@ -48,7 +49,8 @@ const ACTIVITY_SPACING_MS = 500;
  * folded into one ("3 new messages — latest …"), so a busy room costs a bounded amount of work
  * instead of a query per reader per message.
  */
-function queueActivity(database: Database, conversationId: string, activity: Activity): Promise<void> {
+function queueActivity(database: App, conversationId: string, activity: Activity): Promise<void> {
+	const activityQueues = database.activityQueues;
 	const queue = activityQueues.get(conversationId);
 	if (queue) {
 		queue.push(activity);
@@ -79,7 +81,7 @@ function queueActivity(database: Database, conversationId: string, activity: Act
 }
 
 /** Called by the relay after it stored a client's write to `doc` (never for server writes). */
-export async function handleAcceptedWrite(database: Database, doc: string, update: Uint8Array, actorId: string): Promise<void> {
+export async function handleAcceptedWrite(database: App, doc: string, update: Uint8Array, actorId: string): Promise<void> {
 	const ref = parseDocName(doc);
 	if (!ref || ref.scope !== 'conversation' || (ref.lane !== 'chat' && ref.lane !== 'internal')) return;
 	try {
@@ -109,7 +111,7 @@ export async function handleAcceptedWrite(database: Database, doc: string, updat
 }
 
 /** Who a chat message may mention, by the author's grant: members anyone in the org or conversation, guests only the conversation's people. */
-export async function resolveMentions(database: Database, conversationId: string, authorId: string, mentions: string[]): Promise<{ allowed: string[]; toAdd: string[] }> {
+export async function resolveMentions(database: App, conversationId: string, authorId: string, mentions: string[]): Promise<{ allowed: string[]; toAdd: string[] }> {
 	const wanted = [...new Set(mentions)].filter((id) => id !== authorId);
 	if (wanted.length === 0) return { allowed: [], toAdd: [] }; // most messages: no database work at all
 	const grant = await readConversationGrant(database.client, authorId, conversationId);
@@ -131,7 +133,7 @@ export async function resolveMentions(database: Database, conversationId: string
 }
 
 /** Mentions (added as participants, notified) and activity for a chat message; an edit only adds new mentions. */
-export async function recordChatMessage(database: Database, conversationId: string, message: ChatMessage): Promise<{ mentioned: string[]; added: string[] }> {
+export async function recordChatMessage(database: App, conversationId: string, message: ChatMessage): Promise<{ mentioned: string[]; added: string[] }> {
 	const { allowed, toAdd } = await resolveMentions(database, conversationId, message.authorId, message.mentions);
 	const added = await addMemberParticipants(database, conversationId, toAdd);
 	const name = await readName(database, message.authorId);

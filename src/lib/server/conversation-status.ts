@@ -1,9 +1,8 @@
 // Triage: the one place a conversation's status (open / closed / snoozed) changes, and the
 // scheduler that wakes snoozed conversations. Status is team-wide and members-only: it is written
 // into members' inbox entries and never into a guest's.
-import type { Database } from './db/index.ts';
+import type { App } from './app.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
-import { requireRelay } from './relay-bridge.ts';
 import { computeAccess } from '../shared/policy.ts';
 import type { InboxEntry } from '../shared/records.ts';
 import { isSnoozeDue, parseStatusRequest, statusAfterActivity, type ConversationStatus, type StatusState } from '../shared/status-rules.ts';
@@ -32,7 +31,7 @@ export type StatusResult =
  * be recorded in this one place from `previous`, `state`, `actorId` and `reason`.
  * A person's change needs the `changeStatus` action of `computeAccess` (members only).
  */
-export async function setConversationStatus(database: Database, change: StatusChange): Promise<StatusResult> {
+export async function setConversationStatus(database: App, change: StatusChange): Promise<StatusResult> {
 	const now = Date.now();
 	const reason = change.reason ?? 'user';
 	if (reason === 'user') {
@@ -58,14 +57,14 @@ export async function setConversationStatus(database: Database, change: StatusCh
 }
 
 /** Applies what new activity does to the status (inbound mail reopens; replies end "unless someone replies" snoozes). */
-export async function applyActivityToStatus(database: Database, conversationId: string, activity: 'inbound' | 'reply'): Promise<void> {
+export async function applyActivityToStatus(database: App, conversationId: string, activity: 'inbound' | 'reply'): Promise<void> {
 	const current = await readStatus(database, conversationId);
 	if (!current) return;
 	const next = statusAfterActivity(current, activity);
 	if (next) await setConversationStatus(database, { conversationId, actorId: null, status: next, reason: activity });
 }
 
-async function readStatus(database: Database, conversationId: string): Promise<StatusState | null> {
+async function readStatus(database: App, conversationId: string): Promise<StatusState | null> {
 	const result = await database.client.execute({ sql: 'SELECT status, snooze_until, snooze_unless_reply FROM conversations WHERE id = ?', args: [conversationId] });
 	const row = result.rows[0];
 	if (!row) return null;
@@ -80,8 +79,8 @@ async function readStatus(database: Database, conversationId: string): Promise<S
  * Updates the entry of every member whose inbox is open right now (others get the stored row from
  * `syncInbox` when they next load). Guests' entries are never given a status.
  */
-async function writeStatusToInboxes(database: Database, conversationId: string, state: StatusState): Promise<void> {
-	const relay = await requireRelay(database.url);
+async function writeStatusToInboxes(database: App, conversationId: string, state: StatusState): Promise<void> {
+	const relay = database.relay;
 	const people = await database.client.execute({
 		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)`,
 		args: [conversationId]
@@ -105,27 +104,23 @@ async function writeStatusToInboxes(database: Database, conversationId: string, 
 // The wake-up scheduler: one timer per database, armed for the earliest stored snooze_until, so
 // snoozes fire on time with nobody online and survive a restart (the times are in the database;
 // `scheduleSnoozeWakeups` at start fires the ones that came due while the server was down).
-interface Waker {
+/** The wake-up scheduler's state; the app holds one. */
+export interface Waker {
 	timer: NodeJS.Timeout | null;
 	running: boolean;
 	again: boolean;
+	stopped: boolean;
+}
+export function createWaker(): Waker {
+	return { timer: null, running: false, again: false, stopped: false };
 }
 /** Re-scan at least this often, so a timer lost to a clock jump cannot leave a snooze asleep. */
 const RESCAN_MS = 10 * 60 * 1000;
 
-function wakers(): Map<string, Waker> {
-	// on globalThis: the SvelteKit bundle (which sets snoozes) and server/ (which starts this) are two module graphs
-	const g = globalThis as Record<string, unknown>;
-	return (g.__parleySnoozeWakers ??= new Map()) as Map<string, Waker>;
-}
-
-/** Arms (or re-arms) the wake-up timer of a database for its earliest snooze. */
-export function scheduleSnoozeWakeups(database: Database): void {
-	let waker = wakers().get(database.url);
-	if (!waker) {
-		waker = { timer: null, running: false, again: false };
-		wakers().set(database.url, waker);
-	}
+/** Arms (or re-arms) the app's wake-up timer for its earliest snooze. */
+export function scheduleSnoozeWakeups(database: App): void {
+	const waker = database.waker;
+	waker.stopped = false;
 	if (waker.running) {
 		waker.again = true;
 		return;
@@ -136,7 +131,7 @@ export function scheduleSnoozeWakeups(database: Database): void {
 	void wakeDue(database, w);
 }
 
-async function wakeDue(database: Database, waker: Waker): Promise<void> {
+async function wakeDue(database: App, waker: Waker): Promise<void> {
 	waker.running = true;
 	waker.again = false;
 	let next: number | null = null;
@@ -159,16 +154,17 @@ async function wakeDue(database: Database, waker: Waker): Promise<void> {
 		next = Date.now() + 5000;
 	}
 	waker.running = false;
-	if (!wakers().has(database.url)) return; // stopped meanwhile
+	if (waker.stopped) return; // stopped meanwhile
 	if (waker.again) return scheduleSnoozeWakeups(database);
 	const delay = next === null ? RESCAN_MS : Math.min(RESCAN_MS, Math.max(0, next - Date.now()) + 5);
 	waker.timer = setTimeout(() => void wakeDue(database, waker), delay);
 	waker.timer.unref();
 }
 
-/** Stops the wake-up timer of a database (shutdown, tests); stored snoozes fire on the next start. */
-export function stopSnoozeWakeups(databaseUrl: string): void {
-	const waker = wakers().get(databaseUrl);
-	if (waker?.timer) clearTimeout(waker.timer);
-	wakers().delete(databaseUrl);
+/** Stops the app's wake-up timer (shutdown, tests); stored snoozes fire on the next start. */
+export function stopSnoozeWakeups(database: App): void {
+	const waker = database.waker;
+	if (waker.timer) clearTimeout(waker.timer);
+	waker.timer = null;
+	waker.stopped = true;
 }

@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, organizations } from './db/schema.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
-import { requireRelay } from './relay-bridge.ts';
+import type { App } from './app.ts';
 import { canCreateConversation, computeAccess, type Grant, type OrgRole } from '../shared/policy.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
 import { createId, type InboxEntry, type ThreadEvent } from '../shared/records.ts';
@@ -58,10 +58,9 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
  * Brings a user's inbox document in line with what they may open. Entries they lost are removed,
  * which is how a replica learns to drop a conversation it was revoked from.
  */
-export async function syncInbox(database: Database, userId: string, snippets?: Map<string, string>): Promise<void> {
+export async function syncInbox(database: App, userId: string, snippets?: Map<string, string>): Promise<void> {
 	const entries = await listInboxEntries(database.client, userId);
-	const relay = await requireRelay(database.url);
-	await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+	await database.relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
 		const map = ydoc.getMap<InboxEntry>('conversations');
 		const wanted = new Map(entries.map((e) => [e.id, e]));
 		for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
@@ -86,7 +85,7 @@ async function readConversationPeople(client: Client, conversationId: string): P
 }
 
 export async function syncConversationInboxes(
-	database: Database,
+	database: App,
 	conversationId: string,
 	alsoUserIds: string[] = [],
 	snippets?: Map<string, string>
@@ -95,7 +94,8 @@ export async function syncConversationInboxes(
 	for (const id of ids) await syncInbox(database, id, snippets);
 }
 
-const touches = new Map<string, { database: Database; timer: NodeJS.Timeout; first: number; waiters: Array<() => void>; run: () => Promise<void> }>();
+/** Debounced activity per conversation id, held by the app (one timer per conversation). */
+export type PendingTouches = Map<string, { timer: NodeJS.Timeout; first: number; waiters: Array<() => void>; run: () => Promise<void> }>;
 /** How long activity in a conversation settles before inboxes are updated (one write per burst, not per message). */
 export const TOUCH_SETTLE_MS = 750;
 /** During continuous activity, inboxes are still updated this often. */
@@ -107,7 +107,8 @@ export const TOUCH_MAX_WAIT_MS = 5000;
  * The snippet must be something every reader of the inbox may see (chat or thread text, never
  * internal data).
  */
-export function touchConversation(database: Database, conversationId: string, snippet: string): Promise<void> {
+export function touchConversation(database: App, conversationId: string, snippet: string): Promise<void> {
+	const touches = database.touches;
 	const pending = touches.get(conversationId);
 	const first = pending?.first ?? Date.now();
 	const waiters = pending?.waiters ?? [];
@@ -126,7 +127,7 @@ export function touchConversation(database: Database, conversationId: string, sn
 		};
 		const timer = setTimeout(run, delay);
 		timer.unref();
-		touches.set(conversationId, { database, timer, first, waiters, run });
+		touches.set(conversationId, { timer, first, waiters, run });
 	});
 }
 
@@ -135,8 +136,8 @@ export function touchConversation(database: Database, conversationId: string, sn
  * the last burst's snippet and time (inbox order after a restart), nor write after the database
  * has closed.
  */
-export async function flushActivity(database: Database): Promise<void> {
-	const pending = [...touches.values()].filter((touch) => touch.database === database);
+export async function flushActivity(database: App): Promise<void> {
+	const pending = [...database.touches.values()];
 	for (const touch of pending) clearTimeout(touch.timer);
 	await Promise.all(pending.map((touch) => touch.run()));
 }
@@ -147,10 +148,10 @@ export async function flushActivity(database: Database): Promise<void> {
  * from the stored row when they next load the app (`syncInbox`): pushing into every member's inbox
  * on every burst of activity would cost members × active conversations document edits.
  */
-async function writeActivity(database: Database, conversationId: string, snippet: string): Promise<void> {
+async function writeActivity(database: App, conversationId: string, snippet: string): Promise<void> {
 	const now = Date.now();
 	await database.db.update(conversations).set({ lastActivityAt: now, snippet }).where(eq(conversations.id, conversationId));
-	const relay = await requireRelay(database.url);
+	const relay = database.relay;
 	const ids = (await readConversationPeople(database.client, conversationId)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
 	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
 	for (const userId of ids) {
@@ -170,7 +171,7 @@ async function writeActivity(database: Database, conversationId: string, snippet
 export type CreateResult = { ok: true; id: string } | { ok: false; status: 400 | 403; message: string };
 
 /** Creates a channel (a conversation with no external thread); members only, through the policy. */
-export async function createChannel(database: Database, userId: string, orgId: string, subject: string, actorName: string): Promise<CreateResult> {
+export async function createChannel(database: App, userId: string, orgId: string, subject: string, actorName: string): Promise<CreateResult> {
 	const { db } = database;
 	const trimmed = subject.trim();
 	if (!trimmed) return { ok: false, status: 400, message: 'Give the channel a name.' };
@@ -192,10 +193,9 @@ export async function createChannel(database: Database, userId: string, orgId: s
 }
 
 /** Adds a system event (invitation pending, guest joined, …) to a conversation's thread document. */
-export async function addThreadEvent(database: Database, conversationId: string, event: Omit<ThreadEvent, 'id' | 'at'>): Promise<void> {
-	const relay = await requireRelay(database.url);
+export async function addThreadEvent(database: App, conversationId: string, event: Omit<ThreadEvent, 'id' | 'at'>): Promise<void> {
 	const id = createId();
-	await relay.serverEdit(conversationDoc(conversationId, 'thread'), (ydoc) => {
+	await database.relay.serverEdit(conversationDoc(conversationId, 'thread'), (ydoc) => {
 		ydoc.getMap('events').set(id, { id, at: Date.now(), ...event });
 	});
 }

@@ -5,13 +5,13 @@
 // computeAcceptRefusal), the rest is I/O.
 import { and, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { Client } from '@libsql/client';
-import type { Database, Db } from './db/index.ts';
+import type { Db } from './db/index.ts';
+import type { App } from './app.ts';
 import { conversationParticipants, conversations, invitations, memberships, organizations, users } from './db/schema.ts';
 import { generateSessionToken, hashToken, invalidateUserSessions, type SessionUser } from './auth/session.ts';
 import { hashPassword } from './auth/accounts.ts';
 import { readConversationFacts } from './access-facts.ts';
 import { addThreadEvent, syncInbox } from './conversations.ts';
-import { getRelay } from './relay-bridge.ts';
 import { sendMail } from './mail/index.ts';
 import { canManageMembers, getRole } from './orgs.ts';
 import { INVITATION_LIFETIME, InvitationMessages, computeInvitationStatus, type InvitationStatus } from './invitations.ts';
@@ -81,7 +81,7 @@ export type InviteGuestResult =
 	| { ok: true; token: string; invitationId: string; email: string; subject: string; orgName: string; inviterName: string; revokedOlder: number }
 	| ({ ok: false } & Refusal);
 
-async function readGuestInvitationFacts(database: Database, inviterId: string, conversationId: string, email: string, now: number) {
+async function readGuestInvitationFacts(database: App, inviterId: string, conversationId: string, email: string, now: number) {
 	const { db, client } = database;
 	const facts = await readConversationFacts(client, inviterId, conversationId);
 	if (!facts.conversation) return null;
@@ -152,7 +152,7 @@ async function readGuestInvitationFacts(database: Database, inviterId: string, c
  * mails the token; only its hash is stored.
  */
 export async function inviteGuest(
-	database: Database,
+	database: App,
 	input: { inviterId: string; conversationId: string; email: string },
 	now = Date.now()
 ): Promise<InviteGuestResult> {
@@ -273,7 +273,7 @@ export function computeAcceptRefusal(
  * conversation and the link stays unused.
  */
 export async function acceptGuestInvitation(
-	database: Database,
+	database: App,
 	token: string,
 	user: SessionUser,
 	opts: { confirmDifferentEmail?: boolean } = {},
@@ -314,7 +314,7 @@ export async function acceptGuestInvitation(
 	}
 	await syncInbox(database, user.id);
 	await addThreadEvent(database, conversationId, { type: 'guest-joined', actorName: user.name, subjectName: user.name });
-	await getRelay(database.url)?.refreshAccess({ userId: user.id });
+	await database.relay.refreshAccess({ userId: user.id });
 	return { ok: true, conversationId, alreadyMember: false };
 }
 
@@ -341,7 +341,7 @@ export type GuestSignUpResult = { ok: true; user: SessionUser } | { ok: false; s
  * whoever has the link (it may have been forwarded): its owner signs in instead.
  */
 export async function createGuestAccount(
-	database: Database,
+	database: App,
 	input: { email: string; name: string; password: string },
 	now = Date.now()
 ): Promise<GuestSignUpResult> {
@@ -368,7 +368,7 @@ export async function createGuestAccount(
 			};
 		}
 		await invalidateUserSessions(db, existing.id);
-		getRelay(database.url)?.endSessions({ userId: existing.id });
+		database.relay.endSessions({ userId: existing.id });
 		await db.update(users).set({ name: input.name, passwordHash, emailVerifiedAt: now }).where(eq(users.id, existing.id));
 		return { ok: true, user: { id: existing.id, email, name: input.name } };
 	}
@@ -383,7 +383,7 @@ export async function createGuestAccount(
 }
 
 /** Whether `actorId` may remove guests from / withdraw invitations of a conversation. */
-async function readRemoveGrant(database: Database, actorId: string, conversationId: string): Promise<Grant> {
+async function readRemoveGrant(database: App, actorId: string, conversationId: string): Promise<Grant> {
 	const facts = await readConversationFacts(database.client, actorId, conversationId);
 	// removing a guest only takes access away: decide it as if guests were on, so an admin can still
 	// clean up after turning them off
@@ -395,7 +395,7 @@ async function readRemoveGrant(database: Database, actorId: string, conversation
 }
 
 /** Withdraws a pending guest invitation (the link stops working); members with revokeGuest, or its inviter. */
-export async function revokeGuestInvitation(database: Database, actorId: string, invitationId: string, now = Date.now()): Promise<boolean> {
+export async function revokeGuestInvitation(database: App, actorId: string, invitationId: string, now = Date.now()): Promise<boolean> {
 	const { db } = database;
 	const [inv] = await db
 		.select({ conversationId: invitations.conversationId, invitedBy: invitations.invitedBy })
@@ -420,7 +420,7 @@ export type RemoveGuestResult = { ok: true; removed: string[] } | ({ ok: false }
  * inbox and open sockets learn at once (the client deletes its local copy).
  */
 export async function removeGuest(
-	database: Database,
+	database: App,
 	input: { actorId: string; guestId: string; orgId: string; conversationId: string | null },
 	now = Date.now()
 ): Promise<RemoveGuestResult> {
@@ -463,7 +463,7 @@ export async function removeGuest(
 			)
 	]);
 	// access first: open sockets must lose the documents before anything else happens
-	await getRelay(database.url)?.refreshAccess({ userId: input.guestId });
+	await database.relay.refreshAccess({ userId: input.guestId });
 	await syncInbox(database, input.guestId);
 	for (const conversationId of allowed) {
 		await addThreadEvent(database, conversationId, { type: 'guest-removed', actorName: actor?.name ?? 'Someone', subjectName: guest?.name ?? 'a guest' });
@@ -491,7 +491,7 @@ async function readOrgGuestIds(db: Db, orgId: string): Promise<string[]> {
 
 /** Changes an organization's guest settings (owners and admins); turning guests off shuts them out at once. */
 export async function updateOrgGuestSettings(
-	database: Database,
+	database: App,
 	actorId: string,
 	orgId: string,
 	settings: OrgGuestSettings
@@ -499,14 +499,14 @@ export async function updateOrgGuestSettings(
 	const { db } = database;
 	if (!canManageMembers(await getRole(db, orgId, actorId))) return { ok: false, status: 403, message: GuestMessages.settingsForbidden };
 	await db.update(organizations).set(settings).where(eq(organizations.id, orgId));
-	await getRelay(database.url)?.refreshAccess({ orgId });
+	await database.relay.refreshAccess({ orgId });
 	for (const userId of await readOrgGuestIds(db, orgId)) await syncInbox(database, userId);
 	return { ok: true };
 }
 
 /** Turns guests on or off for one conversation (members who may manage its guests); existing guests lose or regain access at once. */
 export async function setConversationGuestsAllowed(
-	database: Database,
+	database: App,
 	actorId: string,
 	conversationId: string,
 	allowed: boolean
@@ -516,7 +516,7 @@ export async function setConversationGuestsAllowed(
 	if (grant.role !== 'member') return { ok: false, status: 404, message: GuestMessages.notFound };
 	if (!grant.actions.revokeGuest) return { ok: false, status: 403, message: GuestMessages.forbidden };
 	await db.update(conversations).set({ guestsAllowed: allowed }).where(eq(conversations.id, conversationId));
-	await getRelay(database.url)?.refreshAccess({ conversationId });
+	await database.relay.refreshAccess({ conversationId });
 	const guests = await db
 		.select({ userId: conversationParticipants.userId })
 		.from(conversationParticipants)

@@ -4,10 +4,9 @@
 import type { Client } from '@libsql/client';
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { Database } from './db/index.ts';
+import type { App } from './app.ts';
 import { conversationParticipants, conversations, memberships, notificationSettings, notifications, organizations, users } from './db/schema.ts';
 import { readConversationFactsForUsers, readConversationGrant } from './access-facts.ts';
-import { requireRelay } from './relay-bridge.ts';
 import { readConfig } from './config.ts';
 import { sendMail } from './mail/index.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
@@ -52,13 +51,13 @@ export function readQuietMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** A user's own settings: their default ('' key) and per-conversation levels. */
-export async function readNotificationSettings(database: Database, userId: string): Promise<Map<string, NotificationLevel>> {
+export async function readNotificationSettings(database: App, userId: string): Promise<Map<string, NotificationLevel>> {
 	const rows = await database.db.select().from(notificationSettings).where(eq(notificationSettings.userId, userId));
 	return new Map(rows.map((r) => [r.conversationId, r.level]));
 }
 
 /** Sets (or with null, clears back to the default) a user's level for a conversation or ('') their default. */
-export async function writeNotificationSetting(database: Database, userId: string, conversationId: string, level: NotificationLevel | null): Promise<void> {
+export async function writeNotificationSetting(database: App, userId: string, conversationId: string, level: NotificationLevel | null): Promise<void> {
 	const { db } = database;
 	if (level === null) {
 		await db.delete(notificationSettings).where(and(eq(notificationSettings.userId, userId), eq(notificationSettings.conversationId, conversationId)));
@@ -71,17 +70,16 @@ export async function writeNotificationSetting(database: Database, userId: strin
 }
 
 /** The conversation's assignees, from its internal document (members only ever). */
-async function readAssignees(database: Database, conversationId: string): Promise<Set<string>> {
-	const relay = await requireRelay(database.url);
+async function readAssignees(database: App, conversationId: string): Promise<Set<string>> {
 	const ydoc = new Y.Doc();
-	Y.applyUpdate(ydoc, await relay.readState(conversationDoc(conversationId, 'internal')));
+	Y.applyUpdate(ydoc, await database.relay.readState(conversationDoc(conversationId, 'internal')));
 	const ids = new Set([...ydoc.getMap('assignees').keys()]);
 	ydoc.destroy();
 	return ids;
 }
 
 /** The level in force for a user in a conversation, from their settings, role and assignment. */
-export async function readNotificationLevel(database: Database, userId: string, conversationId: string, assignees?: Set<string>): Promise<NotificationLevel> {
+export async function readNotificationLevel(database: App, userId: string, conversationId: string, assignees?: Set<string>): Promise<NotificationLevel> {
 	const grant = await readConversationGrant(database.client, userId, conversationId);
 	if (grant.role === 'none') return NotificationLevel.None;
 	const settings = await database.db
@@ -100,7 +98,7 @@ export type NotificationKind = 'mention' | 'activity' | 'assigned';
  * except the author and `skip` (already notified of this event otherwise).
  */
 export async function recordActivity(
-	database: Database,
+	database: App,
 	event: { conversationId: string; actorId: string | null; text: string; skip?: Iterable<string> }
 ): Promise<string[]> {
 	const { client } = database;
@@ -146,7 +144,7 @@ export async function recordActivity(
 
 /** Notifies one person (mention, assignment) unless their level for the conversation is none; `id` makes it idempotent. */
 export async function recordPersonalNotification(
-	database: Database,
+	database: App,
 	n: { id?: string; userId: string; conversationId: string; kind: 'mention' | 'assigned'; actorId: string | null; text: string }
 ): Promise<boolean> {
 	if (n.userId === n.actorId) return false;
@@ -156,7 +154,7 @@ export async function recordPersonalNotification(
 
 /** Inserts many notifications in one statement per 200 rows. */
 async function insertNotifications(
-	database: Database,
+	database: App,
 	list: Array<{ userId: string; conversationId: string; kind: NotificationKind; actorId: string | null; text: string }>
 ): Promise<void> {
 	if (list.length === 0) return;
@@ -171,7 +169,7 @@ async function insertNotifications(
 }
 
 async function insertNotification(
-	database: Database,
+	database: App,
 	n: { id?: string; userId: string; conversationId: string; kind: NotificationKind; actorId: string | null; text: string }
 ): Promise<boolean> {
 	const now = Date.now();
@@ -195,7 +193,7 @@ export interface NotificationItem {
 }
 
 /** A user's in-app notifications, newest first, only of conversations they can still open. */
-export async function listNotifications(database: Database, userId: string, limit = 100): Promise<NotificationItem[]> {
+export async function listNotifications(database: App, userId: string, limit = 100): Promise<NotificationItem[]> {
 	const rows = await database.db
 		.select({
 			id: notifications.id,
@@ -223,7 +221,7 @@ export async function listNotifications(database: Database, userId: string, limi
 }
 
 /** Marks a user's notifications read (all of them, or those of one conversation). */
-export async function markNotificationsRead(database: Database, userId: string, conversationId?: string): Promise<void> {
+export async function markNotificationsRead(database: App, userId: string, conversationId?: string): Promise<void> {
 	const where = conversationId
 		? and(eq(notifications.userId, userId), eq(notifications.conversationId, conversationId), isNull(notifications.readAt))
 		: and(eq(notifications.userId, userId), isNull(notifications.readAt));
@@ -266,7 +264,7 @@ export function composeNotificationEmail(input: {
  * Mails every batch whose newest notification is older than the quiet period: one email per
  * conversation and recipient. Rows are claimed (emailedAt) before sending, so a batch goes out once.
  */
-export async function flushNotificationEmails(database: Database, options: { now?: number; quietMs?: number; origin?: string } = {}): Promise<number> {
+export async function flushNotificationEmails(database: App, options: { now?: number; quietMs?: number; origin?: string } = {}): Promise<number> {
 	const now = options.now ?? Date.now();
 	const quietMs = options.quietMs ?? readQuietMs();
 	const { client, db } = database;
@@ -291,7 +289,7 @@ export async function flushNotificationEmails(database: Database, options: { now
 }
 
 async function sendBatch(
-	database: Database,
+	database: App,
 	client: Client,
 	userId: string,
 	conversationId: string,
@@ -316,34 +314,29 @@ async function sendBatch(
 	return true;
 }
 
-interface Mailer {
+/** The batch mailer's state; the app holds one. */
+export interface Mailer {
 	timer: NodeJS.Timeout | null;
 	running: boolean;
 	again: boolean;
 }
-function mailers(): Map<string, Mailer> {
-	const g = globalThis as Record<string, unknown>;
-	return (g.__parleyNotificationMailers ??= new Map()) as Map<string, Mailer>;
+export function createMailer(): Mailer {
+	return { timer: null, running: false, again: false };
 }
 
-/** Arms the batch mailer of this database: it wakes when the oldest pending batch is due, and sleeps when none is pending. */
-export function scheduleNotificationEmails(database: Database, delayMs?: number): void {
-	let mailer = mailers().get(database.url);
-	if (!mailer) {
-		mailer = { timer: null, running: false, again: false };
-		mailers().set(database.url, mailer);
-	}
-	if (mailer.running) {
-		mailer.again = true;
+/** Arms the app's batch mailer: it wakes when the oldest pending batch is due, and sleeps when none is pending. */
+export function scheduleNotificationEmails(database: App, delayMs?: number): void {
+	const m = database.mailer;
+	if (m.running) {
+		m.again = true;
 		return;
 	}
-	if (mailer.timer) clearTimeout(mailer.timer);
-	const m = mailer;
+	if (m.timer) clearTimeout(m.timer);
 	m.timer = setTimeout(() => void runMailer(database, m), Math.max(0, delayMs ?? readQuietMs()) + 5);
 	m.timer.unref();
 }
 
-async function runMailer(database: Database, mailer: Mailer): Promise<void> {
+async function runMailer(database: App, mailer: Mailer): Promise<void> {
 	mailer.timer = null;
 	mailer.running = true;
 	mailer.again = false;
@@ -362,15 +355,15 @@ async function runMailer(database: Database, mailer: Mailer): Promise<void> {
 	}
 }
 
-/** Stops the batch mailer of a database (tests, shutdown); pending rows are mailed on the next start. */
-export function stopNotificationEmails(databaseUrl: string): void {
-	const mailer = mailers().get(databaseUrl);
-	if (mailer?.timer) clearTimeout(mailer.timer);
-	mailers().delete(databaseUrl);
+/** Stops the app's batch mailer (tests, shutdown); pending rows are mailed on the next start. */
+export function stopNotificationEmails(database: App): void {
+	const m = database.mailer;
+	if (m.timer) clearTimeout(m.timer);
+	m.timer = null;
 }
 
 /** Adds members to a conversation's participants (a mention brings them in); returns who was added. */
-export async function addMemberParticipants(database: Database, conversationId: string, userIds: string[]): Promise<string[]> {
+export async function addMemberParticipants(database: App, conversationId: string, userIds: string[]): Promise<string[]> {
 	if (userIds.length === 0) return [];
 	const rows = await database.db
 		.insert(conversationParticipants)
@@ -381,7 +374,7 @@ export async function addMemberParticipants(database: Database, conversationId: 
 }
 
 /** Org member ids among `userIds` for the conversation's organization. */
-export async function filterOrgMembers(database: Database, conversationId: string, userIds: string[]): Promise<Set<string>> {
+export async function filterOrgMembers(database: App, conversationId: string, userIds: string[]): Promise<Set<string>> {
 	if (userIds.length === 0) return new Set();
 	const rows = await database.db
 		.select({ userId: memberships.userId })

@@ -66,15 +66,11 @@ export const RateLimits = {
 } as const satisfies Record<string, RateLimitRule>;
 export type RateLimits = typeof RateLimits;
 
-type Limiters = { [K in keyof RateLimits]: RateLimiter };
+export type Limiters = { [K in keyof RateLimits]: RateLimiter };
 
-/** The process-wide limiters for `RateLimits`. */
-export function getLimiters(): Limiters {
-	const g = globalThis as { __parleyLimiters?: Limiters };
-	g.__parleyLimiters ??= Object.fromEntries(
-		Object.entries(RateLimits).map(([name, rule]) => [name, createRateLimiter(rule)])
-	) as Limiters;
-	return g.__parleyLimiters;
+/** One limiter per rule of `RateLimits` (the app holds one set, shared by every request). */
+export function createLimiters(): Limiters {
+	return Object.fromEntries(Object.entries(RateLimits).map(([name, rule]) => [name, createRateLimiter(rule)])) as Limiters;
 }
 
 /** The message every rate-limited action answers with (status 429). */

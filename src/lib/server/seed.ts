@@ -1,5 +1,6 @@
 import { count } from 'drizzle-orm';
-import type { Database, Db } from './db/index.ts';
+import type { Db } from './db/index.ts';
+import type { App } from './app.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from './db/schema.ts';
 import { hashPassword } from './auth/accounts.ts';
 
@@ -72,11 +73,9 @@ export async function seedDemoIfEmpty(db: Db): Promise<string[] | null> {
  * Writes the demo conversations' documents (an inbound email, chat, tasks, labels) through the
  * relay, and every demo user's inbox. Run after `seedDemoIfEmpty` seeded the rows.
  */
-export async function seedDemoDocuments(database: Database): Promise<void> {
-	const { requireRelay } = await import('./relay-bridge.ts');
+export async function seedDemoDocuments(database: App): Promise<void> {
 	const { syncInbox } = await import('./conversations.ts');
-	const { db } = database;
-	const relay = await requireRelay(database.url);
+	const { db, relay } = database;
 	const convs = await db.select().from(conversations);
 	const people = await db.select({ id: users.id, email: users.email, name: users.name }).from(users);
 	const byEmail = new Map(people.map((p) => [p.email, p]));

@@ -1,6 +1,5 @@
 import { redirect } from '@sveltejs/kit';
 import type { LayoutServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { syncInbox } from '$lib/server/conversations.ts';
 
 // Everything in (app) needs a signed-in user; visitors go to /signin and come back afterwards.
@@ -11,7 +10,7 @@ export const load: LayoutServerLoad = async ({ locals, url }) => {
 	}
 	try {
 		// the inbox document is the list every page reads; bring it in line with what the user may open
-		await syncInbox(await getDatabase(), locals.user.id);
+		await syncInbox(locals.app, locals.user.id);
 	} catch (err) {
 		// the page still works from the replica; the next load or server change catches up
 		console.error('syncInbox failed', err);

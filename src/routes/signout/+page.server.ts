@@ -1,8 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { invalidateSession, invalidateUserSessions } from '$lib/server/auth/session.ts';
-import { getRelay } from '$lib/server/relay-bridge.ts';
 import { clearSessionCookie } from '$lib/server/http.ts';
 
 export const load: PageServerLoad = () => redirect(303, '/');
@@ -11,10 +9,10 @@ export const actions: Actions = {
 	/** Ends this session. */
 	current: async (event) => {
 		if (event.locals.session) {
-			const { db } = await getDatabase();
+			const { db } = event.locals.app;
 			await invalidateSession(db, event.locals.session.id);
 			// open sockets of this session end now, not at their next reconnect
-			getRelay()?.endSessions({ sessionId: event.locals.session.id });
+			event.locals.app.relay.endSessions({ sessionId: event.locals.session.id });
 		}
 		clearSessionCookie(event);
 		redirect(303, '/signin');
@@ -22,9 +20,9 @@ export const actions: Actions = {
 	/** Ends every session of this user, on every device. */
 	everywhere: async (event) => {
 		if (event.locals.user) {
-			const { db } = await getDatabase();
+			const { db } = event.locals.app;
 			await invalidateUserSessions(db, event.locals.user.id);
-			getRelay()?.endSessions({ userId: event.locals.user.id });
+			event.locals.app.relay.endSessions({ userId: event.locals.user.id });
 		}
 		clearSessionCookie(event);
 		redirect(303, '/signin?signedOut=everywhere');

@@ -1,6 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
 import { setSessionCookie } from '$lib/server/http.ts';
 import { parseEmail, parseName, parseNewPassword, parseRedirect } from '$lib/server/validation.ts';
@@ -23,9 +22,9 @@ export const actions: Actions = {
 		if (!email.ok) return fail(400, { ...echo, field: 'email', message: email.message });
 		const password = parseNewPassword(form.get('password'));
 		if (!password.ok) return fail(400, { ...echo, field: 'password', message: password.message });
-		if (!takeAll([['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, field: null, message: TOO_MANY });
+		if (!takeAll(event.locals.app.limiters, [['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, field: null, message: TOO_MANY });
 
-		const { db } = await getDatabase();
+		const { db } = event.locals.app;
 		const result = await createUser(db, { name: name.value, email: email.value, password: password.value });
 		if (!result.ok) {
 			return fail(400, {

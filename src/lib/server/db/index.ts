@@ -5,7 +5,6 @@ import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from './schema.ts';
-import { readConfig } from '../config.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
 export interface Database {
@@ -13,10 +12,6 @@ export interface Database {
 	client: Client;
 	url: string;
 }
-
-// The SvelteKit bundle and the relay (run by tsx) are separate module graphs in one process:
-// keep one client per database URL on globalThis so both share it.
-const registry: Map<string, Promise<Database>> = ((globalThis as Record<string, unknown>).__parleyDb ??= new Map()) as Map<string, Promise<Database>>;
 
 function findMigrations(): string {
 	const candidates = [
@@ -29,7 +24,8 @@ function findMigrations(): string {
 	return found;
 }
 
-async function open(url: string): Promise<Database> {
+/** Opens and migrates the database at `url`; the caller owns the client (the app closes it). */
+export async function openDatabase(url: string): Promise<Database> {
 	if (url.startsWith('file:')) fs.mkdirSync(path.dirname(path.resolve(url.slice(5))), { recursive: true });
 	const client = createClient({ url });
 	if (url.startsWith('file:')) {
@@ -46,25 +42,6 @@ async function open(url: string): Promise<Database> {
 	const db = drizzle(client, { schema });
 	await migrate(db, { migrationsFolder: findMigrations() });
 	return { db, client, url };
-}
-
-/** The migrated database at `url` (DATABASE_URL by default), opened once per process. */
-export function getDatabase(url: string = readConfig().databaseUrl): Promise<Database> {
-	let entry = registry.get(url);
-	if (!entry) {
-		entry = open(url);
-		entry.catch(() => registry.delete(url));
-		registry.set(url, entry);
-	}
-	return entry;
-}
-
-/** Closes and forgets the database at `url` (tests). */
-export async function closeDatabase(url: string): Promise<void> {
-	const entry = registry.get(url);
-	if (!entry) return;
-	registry.delete(url);
-	(await entry).client.close();
 }
 
 export { schema };

@@ -8,7 +8,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Database } from '../db/index.ts';
 import { attachments, conversations, mailMessages, organizations } from '../db/schema.ts';
-import { requireRelay } from '../relay-bridge.ts';
+import type { App } from '../app.ts';
 import { syncConversationInboxes, MAX_SUBJECT } from '../conversations.ts';
 import { applyActivityToStatus } from '../conversation-status.ts';
 import { recordActivity } from '../notifications.ts';
@@ -149,7 +149,7 @@ async function parseMail(raw: Buffer, limits: InboundLimits): Promise<{ ok: true
  * in one transaction, then the thread document; if the document write fails the rows are removed and
  * the result asks the sender to retry, so a failure leaves neither.
  */
-export async function receiveMail(database: Database, raw: Buffer, orgIds: string[], limits: InboundLimits = readInboundLimits()): Promise<ReceiveResult> {
+export async function receiveMail(database: App, raw: Buffer, orgIds: string[], limits: InboundLimits = readInboundLimits()): Promise<ReceiveResult> {
 	const parsed = await parseMail(raw, limits);
 	if (!parsed.ok) return parsed;
 	const deliveries: Delivery[] = [];
@@ -164,7 +164,7 @@ export async function receiveMail(database: Database, raw: Buffer, orgIds: strin
 	return { ok: true, deliveries };
 }
 
-async function deliver(database: Database, mail: ParsedMail, orgId: string): Promise<Delivery> {
+async function deliver(database: App, mail: ParsedMail, orgId: string): Promise<Delivery> {
 	const { db } = database;
 	const now = Date.now();
 	const [from] = addressList(mail.from);
@@ -238,8 +238,7 @@ async function deliver(database: Database, mail: ParsedMail, orgId: string): Pro
 	await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
 
 	try {
-		const relay = await requireRelay(database.url);
-		await relay.serverEdit(conversationDoc(convId, 'thread'), (ydoc) => {
+		await database.relay.serverEdit(conversationDoc(convId, 'thread'), (ydoc) => {
 			ydoc.getMap('messages').set(recordId, record);
 			const eventId = `created-${recordId}`;
 			if (created) ydoc.getMap('events').set(eventId, { id: eventId, type: 'conversation-created', actorName: (from.name || from.address).slice(0, 200), subjectName: (subject || '(no subject)').slice(0, 200), at: now });

@@ -6,10 +6,9 @@ import { touchConversation } from '../conversations.ts';
 import { applyActivityToStatus } from '../conversation-status.ts';
 import { and, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { Database } from '../db/index.ts';
+import type { App } from '../app.ts';
 import { conversations, mailMessages, organizations, outgoingReplies, users } from '../db/schema.ts';
 import { readConversationGrant } from '../access-facts.ts';
-import { requireRelay } from '../relay-bridge.ts';
 import { recordActivity } from '../notifications.ts';
 import { sendMail } from './index.ts';
 import { fitThreadMessage } from './sanitize.ts';
@@ -77,7 +76,7 @@ export function composeReplyText(text: string, parent: Pick<ThreadMessage, 'from
 }
 
 /** Sends a member's reply to an external message of a conversation, once per reply id. */
-export async function sendReply(database: Database, request: ReplyRequest): Promise<ReplyResult> {
+export async function sendReply(database: App, request: ReplyRequest): Promise<ReplyResult> {
 	const { db, client } = database;
 	const grant = await readConversationGrant(client, request.userId, request.conversationId);
 	if (grant.role === 'none') return { ok: false, status: 404, message: 'Conversation not found.' };
@@ -90,7 +89,7 @@ export async function sendReply(database: Database, request: ReplyRequest): Prom
 	if (text.length > MAX_REPLY_TEXT) return { ok: false, status: 400, message: `Replies are at most ${MAX_REPLY_TEXT} characters.` };
 	if (request.mode !== 'reply' && request.mode !== 'replyAll') return { ok: false, status: 400, message: 'Choose reply or reply all.' };
 
-	const relay = await requireRelay(database.url);
+	const relay = database.relay;
 	const ydoc = new Y.Doc();
 	Y.applyUpdate(ydoc, await relay.readState(conversationDoc(request.conversationId, 'thread')));
 	const parent = getRecord(ydoc, 'thread', 'messages', request.replyTo);

@@ -2,7 +2,7 @@
 // recipients are refused at RCPT TO), within a size limit, and answers after the message is stored.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import type { Database } from '../db/index.ts';
+import type { App } from '../app.ts';
 import { findInboxOrgs, readInboundLimits, receiveMail, type InboundLimits } from './inbound.ts';
 
 export interface InboundSmtp {
@@ -26,7 +26,7 @@ function smtpError(code: number, message: string): Error & { responseCode: numbe
 
 /** Starts the listener (port 0 picks a free port). */
 export async function startInboundSmtp(
-	database: Database,
+	database: App,
 	options: { port: number; host?: string; limits?: InboundLimits; log?: (message: string) => void }
 ): Promise<InboundSmtp> {
 	const limits = options.limits ?? readInboundLimits();

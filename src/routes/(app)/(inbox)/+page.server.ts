@@ -1,6 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { createChannel } from '$lib/server/conversations.ts';
 
 // The inbox page reads the user's replica (u/<id>/inbox) in the browser; only creating a channel
@@ -11,7 +10,7 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const subject = String(form.get('subject') ?? '');
 		const orgId = String(form.get('orgId') ?? '');
-		const result = await createChannel(await getDatabase(), locals.user.id, orgId, subject, locals.user.name);
+		const result = await createChannel(locals.app, locals.user.id, orgId, subject, locals.user.name);
 		if (!result.ok) return fail(result.status, { message: result.message, subject: subject.slice(0, 200) });
 		redirect(303, `/c/${result.id}`);
 	}

@@ -2,11 +2,10 @@
 // the organization's webhook secret (Authorization: Bearer <secret>). No cookies are involved, so the
 // Origin check does not apply here (hooks.server.ts exempts this path).
 import { json, type RequestHandler } from '@sveltejs/kit';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { readInboundLimits, receiveMail, verifyInboundSecret } from '$lib/server/mail/inbound.ts';
 
-export const POST: RequestHandler = async ({ params, request }) => {
-	const database = await getDatabase();
+export const POST: RequestHandler = async ({ params, request, locals }) => {
+	const database = locals.app;
 	const secret = (request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, '').trim();
 	// one answer whether the organization exists or the secret is wrong
 	if (!secret || !(await verifyInboundSecret(database, params.orgId ?? '', secret))) {

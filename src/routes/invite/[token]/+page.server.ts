@@ -1,8 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
+import type { App } from '$lib/server/app.ts';
 import { syncInbox } from '$lib/server/conversations.ts';
-import { getRelay } from '$lib/server/relay-bridge.ts';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { acceptMemberInvitation, InvitationMessages, readInvitation } from '$lib/server/invitations.ts';
 import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
 import { switchOrganization } from '$lib/server/orgs.ts';
@@ -20,7 +19,7 @@ export const load: PageServerLoad = async (event) => {
 	const { params } = event;
 	const token = parseToken(params.token);
 	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
-	const { db } = await getDatabase();
+	const { db } = event.locals.app;
 	const view = await readInvitation(db, token.value);
 	if (view.status !== 'valid') return { invitation: null, message: InvitationMessages[view.status] };
 	return {
@@ -30,10 +29,9 @@ export const load: PageServerLoad = async (event) => {
 };
 
 /** A new member's inbox lists the organization's conversations, and open sockets learn their new role. */
-async function onMembershipChanged(userId: string): Promise<void> {
-	const database = await getDatabase();
+async function onMembershipChanged(database: App, userId: string): Promise<void> {
 	await syncInbox(database, userId);
-	await getRelay(database.url)?.refreshAccess({ userId });
+	await database.relay.refreshAccess({ userId });
 }
 
 export const actions: Actions = {
@@ -45,10 +43,10 @@ export const actions: Actions = {
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
 		const confirm = (await request.formData()).get('confirmDifferentEmail') === 'yes';
-		const { db } = await getDatabase();
+		const { db } = event.locals.app;
 		const result = await acceptMemberInvitation(db, token.value, locals.user, { confirmDifferentEmail: confirm });
 		if (!result.ok) return fail(result.status, { message: result.message });
-		await onMembershipChanged(locals.user.id);
+		await onMembershipChanged(locals.app, locals.user.id);
 		await switchOrganization(db, locals.session.id, locals.user.id, result.orgId);
 		redirect(303, '/');
 	},
@@ -62,14 +60,14 @@ export const actions: Actions = {
 		if (!signup.ok) return fail(signup.status, signup.body);
 		const { echo } = signup;
 
-		const { db } = await getDatabase();
+		const { db } = event.locals.app;
 		const view = await readInvitation(db, token.value);
 		if (view.status !== 'valid') return fail(400, { ...echo, message: InvitationMessages[view.status] });
 		const created = await createUser(db, { name: signup.name, email: view.email!, password: signup.password, verified: true });
 		if (!created.ok) return fail(400, { ...echo, message: AccountMessages.emailTaken });
 		const accepted = await acceptMemberInvitation(db, token.value, created.user);
 		if (!accepted.ok) return fail(accepted.status, { ...echo, message: accepted.message });
-		await onMembershipChanged(created.user.id);
+		await onMembershipChanged(locals.app, created.user.id);
 		// a visitor who was signed in as someone else leaves that session behind on this browser
 		if (locals.session) await invalidateSession(db, locals.session.id);
 		const { token: sessionToken, session } = await startSession(db, created.user.id, accepted.orgId);

@@ -1,11 +1,10 @@
 // Downloads an attachment of an external message, for members and the conversation's guests.
 import { error, type RequestHandler } from '@sveltejs/kit';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { contentDisposition, readAttachmentForUser } from '$lib/server/attachments.ts';
 
 export const GET: RequestHandler = async ({ params, locals }) => {
 	if (!locals.user) error(401, 'Sign in first.');
-	const file = await readAttachmentForUser(await getDatabase(), locals.user.id, params.id ?? '');
+	const file = await readAttachmentForUser(locals.app, locals.user.id, params.id ?? '');
 	if (!file) error(404, 'Attachment not found.');
 	return new Response(new Uint8Array(file.data), {
 		headers: {

@@ -1,6 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { createOrganization, switchOrganization } from '$lib/server/orgs.ts';
 import { parseOrgName } from '$lib/server/validation.ts';
 
@@ -10,7 +9,7 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const name = parseOrgName(form.get('name'));
 		if (!name.ok) return fail(400, { message: name.message, name: String(form.get('name') ?? '').slice(0, 200) });
-		const { db } = await getDatabase();
+		const { db } = locals.app;
 		const org = await createOrganization(db, locals.user.id, name.value);
 		await switchOrganization(db, locals.session.id, locals.user.id, org.id);
 		redirect(303, '/');

@@ -1,13 +1,12 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { listInboxEntries } from '$lib/server/conversations.ts';
 import { readConversationGrant } from '$lib/server/access-facts.ts';
 import { isNotificationLevel, readNotificationLevel, readNotificationSettings, writeNotificationSetting } from '$lib/server/notifications.ts';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	if (!locals.user) redirect(303, '/signin');
-	const database = await getDatabase();
+	const database = locals.app;
 	const settings = await readNotificationSettings(database, locals.user.id);
 	const entries = (await listInboxEntries(database.client, locals.user.id)).sort((a, b) => b.lastActivityAt - a.lastActivityAt);
 	const conversations = [];
@@ -28,7 +27,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 export const actions: Actions = {
 	save: async ({ request, locals }) => {
 		if (!locals.user) redirect(303, '/signin');
-		const database = await getDatabase();
+		const database = locals.app;
 		const form = await request.formData();
 		const conversationId = String(form.get('conversationId') ?? '');
 		const raw = String(form.get('level') ?? '');

@@ -1,6 +1,5 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { InvitationMessages } from '$lib/server/invitations.ts';
 import { acceptGuestInvitation, createGuestAccount, readGuestInvitation } from '$lib/server/guests.ts';
 import { startSession } from '$lib/server/auth/accounts.ts';
@@ -19,7 +18,7 @@ export const load: PageServerLoad = async (event) => {
 	if (!takeTokenHit(event)) error(429, TOO_MANY);
 	const token = parseToken(event.params.token);
 	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
-	const { db } = await getDatabase();
+	const { db } = event.locals.app;
 	const view = await readGuestInvitation(db, token.value);
 	if (view.status !== 'valid') return { invitation: null, message: InvitationMessages[view.status] };
 	return {
@@ -37,7 +36,7 @@ export const actions: Actions = {
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
 		const confirm = (await request.formData()).get('confirmDifferentEmail') === 'yes';
-		const database = await getDatabase();
+		const database = event.locals.app;
 		const result = await acceptGuestInvitation(database, token.value, locals.user, { confirmDifferentEmail: confirm });
 		if (!result.ok) return fail(result.status, { message: result.message, needsConfirmation: result.needsConfirmation ?? false });
 		redirect(303, `/c/${result.conversationId}`);
@@ -52,7 +51,7 @@ export const actions: Actions = {
 		if (!signup.ok) return fail(signup.status, signup.body);
 		const { echo } = signup;
 
-		const database = await getDatabase();
+		const database = event.locals.app;
 		const { db } = database;
 		const view = await readGuestInvitation(db, token.value);
 		if (view.status !== 'valid') return fail(400, { ...echo, message: InvitationMessages[view.status] });

@@ -1,6 +1,5 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { readConversationView } from '$lib/server/conversations.ts';
 import { readConversationFacts } from '$lib/server/access-facts.ts';
 import type { AccessFacts } from '$lib/shared/policy.ts';
@@ -8,7 +7,7 @@ import type { AccessFacts } from '$lib/shared/policy.ts';
 // What the conversation page needs besides its documents. Offline, the service worker replays the
 // last answer for this URL, and the documents come from the IndexedDB replica.
 export const load: PageServerLoad = async ({ locals, params }) => {
-	const { client } = await getDatabase();
+	const { client } = locals.app;
 	const view = await readConversationView(client, locals.user!.id, params.id);
 	// unknown and forbidden conversations get the same answer
 	if (!view) error(404, 'This conversation does not exist or you do not have access to it.');

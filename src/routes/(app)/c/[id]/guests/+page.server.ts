@@ -1,7 +1,6 @@
 import { error, fail } from '@sveltejs/kit';
 import { and, eq } from 'drizzle-orm';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { conversationParticipants, users } from '$lib/server/db/schema.ts';
 import { readConversationView } from '$lib/server/conversations.ts';
 import {
@@ -22,7 +21,7 @@ import { TOO_MANY } from '$lib/server/rate-limit.ts';
 // the conversation's guest switch. Members only; what each may do comes from their grant.
 
 export const load: PageServerLoad = async ({ params, locals }) => {
-	const database = await getDatabase();
+	const database = locals.app;
 	const view = await readConversationView(database.client, locals.user!.id, params.id);
 	// guests and outsiders get the same answer as for a conversation that does not exist
 	if (!view || view.grant.role !== 'member') error(404, GuestMessages.notFound);
@@ -51,10 +50,10 @@ export const actions: Actions = {
 		const emailInput = String(form.get('email') ?? '').slice(0, 300);
 		const email = parseEmail(form.get('email'));
 		if (!email.ok) return fail(400, { message: email.message, email: emailInput });
-		if (!takeAll([['guestInvitePerInviter', locals.user!.id], ['guestInvitePerRecipient', email.value]])) {
+		if (!takeAll(locals.app.limiters, [['guestInvitePerInviter', locals.user!.id], ['guestInvitePerRecipient', email.value]])) {
 			return fail(429, { message: TOO_MANY, email: emailInput });
 		}
-		const database = await getDatabase();
+		const database = locals.app;
 		const result = await inviteGuest(database, { inviterId: locals.user!.id, conversationId: params.id, email: email.value });
 		if (!result.ok) return fail(result.status, { message: result.message, email: emailInput });
 		await mailGuestInvitation(database.db, {
@@ -69,13 +68,13 @@ export const actions: Actions = {
 	},
 	revokeInvitation: async ({ request, locals }) => {
 		const id = String((await request.formData()).get('invitationId') ?? '');
-		const done = await revokeGuestInvitation(await getDatabase(), locals.user!.id, id);
+		const done = await revokeGuestInvitation(locals.app, locals.user!.id, id);
 		if (!done) return fail(400, { message: 'This invitation cannot be withdrawn (already used, withdrawn, or not yours to manage).' });
 		return { message: 'Invitation withdrawn.' };
 	},
 	remove: async ({ request, locals, params }) => {
 		const guestId = String((await request.formData()).get('guestId') ?? '');
-		const database = await getDatabase();
+		const database = locals.app;
 		const view = await readConversationView(database.client, locals.user!.id, params.id);
 		if (!view || view.grant.role !== 'member') return fail(404, { message: GuestMessages.notFound });
 		const result = await removeGuest(database, { actorId: locals.user!.id, guestId, orgId: view.conversation.orgId, conversationId: params.id });
@@ -84,7 +83,7 @@ export const actions: Actions = {
 	},
 	guestsAllowed: async ({ request, locals, params }) => {
 		const allowed = (await request.formData()).get('allowed') === 'yes';
-		const result = await setConversationGuestsAllowed(await getDatabase(), locals.user!.id, params.id, allowed);
+		const result = await setConversationGuestsAllowed(locals.app, locals.user!.id, params.id, allowed);
 		if (!result.ok) return fail(result.status, { message: result.message });
 		return { message: allowed ? 'Guests are on for this conversation.' : 'Guests are off for this conversation.' };
 	}

@@ -1,7 +1,6 @@
 // Sends a member's reply to an external message (JSON). The Origin check in hooks.server.ts covers
 // this endpoint; the grant decides who may reply (guests are refused with a clear message).
 import { json, type RequestHandler } from '@sveltejs/kit';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { sendReply } from '$lib/server/mail/replies.ts';
 
 export const POST: RequestHandler = async ({ params, request, locals }) => {
@@ -13,7 +12,7 @@ export const POST: RequestHandler = async ({ params, request, locals }) => {
 		return json({ message: 'Send the reply as JSON.' }, { status: 400 });
 	}
 	const str = (v: unknown) => (typeof v === 'string' ? v : '');
-	const result = await sendReply(await getDatabase(), {
+	const result = await sendReply(locals.app, {
 		replyId: str(body.id),
 		conversationId: params.id ?? '',
 		userId: locals.user.id,

@@ -1,7 +1,6 @@
 // Close, reopen or snooze a conversation (JSON). The Origin check in hooks.server.ts covers this
 // endpoint; setConversationStatus checks the grant (guests are refused with a clear message).
 import { json, type RequestHandler } from '@sveltejs/kit';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { setConversationStatus } from '$lib/server/conversation-status.ts';
 
 export const POST: RequestHandler = async ({ params, request, locals }) => {
@@ -12,7 +11,7 @@ export const POST: RequestHandler = async ({ params, request, locals }) => {
 	} catch {
 		return json({ message: 'Send the status as JSON.' }, { status: 400 });
 	}
-	const result = await setConversationStatus(await getDatabase(), {
+	const result = await setConversationStatus(locals.app, {
 		conversationId: params.id ?? '',
 		actorId: locals.user.id,
 		status: body.status,

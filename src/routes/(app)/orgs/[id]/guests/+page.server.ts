@@ -1,6 +1,6 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
+import type { Db } from '$lib/server/db/index.ts';
 import { canManageMembers, getRole } from '$lib/server/orgs.ts';
 import {
 	listConversationGuestSwitches,
@@ -18,16 +18,15 @@ import {
 
 const NOT_FOUND = 'Organization not found';
 
-async function requireAdmin(orgId: string, userId: string) {
-	const { db } = await getDatabase();
+async function requireAdmin(db: Db, orgId: string, userId: string) {
 	const role = await getRole(db, orgId, userId);
 	// one answer for a missing organization and one the user may not manage
 	if (!canManageMembers(role)) error(404, NOT_FOUND);
 }
 
 export const load: PageServerLoad = async ({ params, locals }) => {
-	await requireAdmin(params.id, locals.user!.id);
-	const { db } = await getDatabase();
+	await requireAdmin(locals.app.db, params.id, locals.user!.id);
+	const { db } = locals.app;
 	const settings = (await readOrgGuestSettings(db, params.id))!;
 	return {
 		org: { id: params.id, name: settings.name },
@@ -51,7 +50,7 @@ export const actions: Actions = {
 		const conversationsPerGuest = parseLimit(form.get('conversationsPerGuest'));
 		if (whoMayInvite !== 'members' && whoMayInvite !== 'admins') return fail(400, { message: 'Choose who may invite guests: members or admins.' });
 		if (guestsPerInviter === null || conversationsPerGuest === null) return fail(400, { message: 'Limits are whole numbers from 0 to 1000.' });
-		const result = await updateOrgGuestSettings(await getDatabase(), locals.user!.id, params.id, {
+		const result = await updateOrgGuestSettings(locals.app, locals.user!.id, params.id, {
 			guestsAllowed: form.get('guestsAllowed') === 'yes',
 			whoMayInvite,
 			guestsPerInviter,
@@ -63,7 +62,7 @@ export const actions: Actions = {
 	conversation: async ({ request, locals }) => {
 		const form = await request.formData();
 		const result = await setConversationGuestsAllowed(
-			await getDatabase(),
+			locals.app,
 			locals.user!.id,
 			String(form.get('conversationId') ?? ''),
 			form.get('allowed') === 'yes'
@@ -74,7 +73,7 @@ export const actions: Actions = {
 	remove: async ({ request, locals, params }) => {
 		const form = await request.formData();
 		const where = String(form.get('conversationId') ?? '');
-		const result = await removeGuest(await getDatabase(), {
+		const result = await removeGuest(locals.app, {
 			actorId: locals.user!.id,
 			guestId: String(form.get('guestId') ?? ''),
 			orgId: params.id,
@@ -85,7 +84,7 @@ export const actions: Actions = {
 	},
 	revokeInvitation: async ({ request, locals }) => {
 		const id = String((await request.formData()).get('invitationId') ?? '');
-		const done = await revokeGuestInvitation(await getDatabase(), locals.user!.id, id);
+		const done = await revokeGuestInvitation(locals.app, locals.user!.id, id);
 		if (!done) return fail(400, { message: 'This invitation cannot be withdrawn (already used or withdrawn).' });
 		return { message: 'Invitation withdrawn.' };
 	}

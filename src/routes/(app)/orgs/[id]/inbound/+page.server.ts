@@ -1,6 +1,5 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getDatabase } from '$lib/server/db/index.ts';
 import { getOrganization, getRole } from '$lib/server/orgs.ts';
 import { rotateInboundSecret } from '$lib/server/mail/inbound.ts';
 import { readSmtpListenConfig } from '$lib/server/mail/smtp-listener.ts';
@@ -9,7 +8,7 @@ import { computeRequestOrigin } from '$lib/server/http.ts';
 // Email in for an organization: its inbox address, the SMTP listener, and the webhook secret
 // (only its hash is stored: a new secret is shown once, to owners and admins).
 export const load: PageServerLoad = async (event) => {
-	const { db } = await getDatabase();
+	const { db } = event.locals.app;
 	const role = await getRole(db, event.params.id, event.locals.user!.id);
 	if (!role) error(404, 'Organization not found');
 	const org = (await getOrganization(db, event.params.id))!;
@@ -24,7 +23,7 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
 	rotate: async ({ params, locals }) => {
-		const database = await getDatabase();
+		const database = locals.app;
 		const role = await getRole(database.db, params.id, locals.user!.id);
 		if (!role) error(404, 'Organization not found');
 		if (role !== 'owner' && role !== 'admin') return fail(403, { message: 'Only owners and admins can change the webhook secret.' });
