@@ -65,17 +65,16 @@ server.listen(config.port, config.host, () => {
 	const address = server.address();
 	const port = typeof address === 'object' && address ? address.port : config.port;
 	const base = config.origin ?? `http://localhost:${port}`;
-	console.log(`Parley listening on ${base}`);
-	if (seeded) {
-		console.log('Demo data seeded. Sign in with:');
-		for (const line of seeded) console.log(`  ${line}`);
-	}
-	if (!config.smtpUrl) console.log(`No SMTP_URL set: emails go to the local outbox at ${base}/dev/mail`);
+	// one write, so whoever waits for "Parley listening" (a supervisor, the e2e harness) reads the rest with it
+	const lines = [`Parley listening on ${base}`];
+	if (seeded) lines.push('Demo data seeded. Sign in with:', ...seeded.map((line) => `  ${line}`));
+	if (!config.smtpUrl) lines.push(`No SMTP_URL set: emails go to the local outbox at ${base}/dev/mail`);
 	if (inboundSmtp) {
-		console.log(`Email in: SMTP on ${inboundSmtp.host}:${inboundSmtp.port}. Send a test mail to the demo inbox with`);
-		console.log(`  swaks --server ${inboundSmtp.host}:${inboundSmtp.port} --to ${DemoOrgs.acme.inboxAddress} --from you@example.com --header "Subject: Hello" --body "Hi Acme"`);
+		lines.push(`Email in: SMTP on ${inboundSmtp.host}:${inboundSmtp.port}. Send a test mail to the demo inbox with`);
+		lines.push(`  swaks --server ${inboundSmtp.host}:${inboundSmtp.port} --to ${DemoOrgs.acme.inboxAddress} --from you@example.com --header "Subject: Hello" --body "Hi Acme"`);
 	}
-	if (demoSecret) console.log(`Email in by webhook: POST raw MIME to ${base}/inbound/${demoSecret.orgId} with "Authorization: Bearer ${demoSecret.secret}"`);
+	if (demoSecret) lines.push(`Email in by webhook: POST raw MIME to ${base}/inbound/${demoSecret.orgId} with "Authorization: Bearer ${demoSecret.secret}"`);
+	console.log(lines.join('\n'));
 });
 
 async function shutdown() {

@@ -64,7 +64,7 @@ describe('replies in the browser', () => {
 	});
 
 	it('an HTML email shows formatted, without what the sanitizer removed, and as plain text on request', async () => {
-		const smtpPort = Number(app.output().match(/Email in: SMTP on 127\.0\.0\.1:(\d+)/)![1]);
+		const smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 		await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }).sendMail({
 			from: 'Dana <dana@example.com>',
 			to: DemoOrgs.acme.inboxAddress,

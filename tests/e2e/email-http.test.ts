@@ -34,7 +34,7 @@ async function until<T>(read: () => Promise<T | null | undefined>, what: string,
 beforeAll(async () => {
 	app = await startApp({ env: { SMTP_LISTEN_PORT: '0', NOTIFY_QUIET_MS: '100' } });
 	const hook = await until(async () => app.output().match(/POST raw MIME to (\S+) with "Authorization: Bearer (\S+)"/), 'the webhook line');
-	smtpPort = Number(app.output().match(/Email in: SMTP on 127\.0\.0\.1:(\d+)/)![1]);
+	smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 	webhook = { url: hook[1].replace('//localhost:', '//127.0.0.1:'), secret: hook[2] };
 	db = createClient({ url: app.databaseUrl });
 	alice = await signIn(DemoUsers.alice.email);

@@ -15,6 +15,8 @@ export interface RunningApp {
 	databaseUrl: string;
 	/** Everything the server printed so far (stdout and stderr). */
 	output: () => string;
+	/** Waits until the output matches `pattern` (lines printed at start may arrive after "listening"). */
+	waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
 	/** Stops the process; `keepData` leaves the database for a restart (`startApp({ databaseUrl })`). */
 	stop: (opts?: { keepData?: boolean }) => Promise<void>;
 }
@@ -77,7 +79,28 @@ export async function startApp(
 		throw err;
 	});
 
-	return { url, databaseUrl, output: () => output, stop };
+	const waitForOutput = (pattern: RegExp, timeoutMs = 10_000) =>
+		new Promise<RegExpMatchArray>((resolve, reject) => {
+			const check = () => {
+				const match = output.match(pattern);
+				if (!match) return false;
+				child.stdout!.off('data', check);
+				child.stderr!.off('data', check);
+				clearTimeout(timer);
+				resolve(match);
+				return true;
+			};
+			const timer = setTimeout(() => {
+				child.stdout!.off('data', check);
+				child.stderr!.off('data', check);
+				reject(new Error(`the app never printed ${pattern}:\n${output}`));
+			}, timeoutMs);
+			if (check()) return;
+			child.stdout!.on('data', check);
+			child.stderr!.on('data', check);
+		});
+
+	return { url, databaseUrl, output: () => output, waitForOutput, stop };
 }
 
 /** Launches Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) headless. */

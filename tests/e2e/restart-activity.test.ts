@@ -57,7 +57,7 @@ describe('a graceful restart of the server process', () => {
 	it("keeps a reply's inbox activity made just before SIGTERM", async () => {
 		app = await startApp({ databaseUrl, env: { SMTP_LISTEN_PORT: '0' } });
 		db = createClient({ url: databaseUrl });
-		const smtpPort = Number(app.output().match(/Email in: SMTP on 127\.0\.0\.1:(\d+)/)![1]);
+		const smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 		const older = await mailIn(smtpPort, 'Restart lamp', '<restart-lamp@example.com>');
 		const newer = await mailIn(smtpPort, 'Restart chair', '<restart-chair@example.com>');
 		expect((await inboxOrder()).indexOf(newer)).toBeLessThan((await inboxOrder()).indexOf(older));

@@ -47,7 +47,7 @@ async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Page> {
 }
 
 async function sendMail(fields: { subject: string; text: string; messageId: string; inReplyTo?: string }) {
-	const smtpPort = Number(app.output().match(/Email in: SMTP on 127\.0\.0\.1:(\d+)/)![1]);
+	const smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 	await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }).sendMail({
 		from: 'Dana <dana@example.com>',
 		to: DemoOrgs.acme.inboxAddress,
