@@ -165,6 +165,42 @@ describe('replies out', () => {
 		expect(await sendReply(relay.database, { replyId: 'outsider-01', conversationId, userId: outsider, replyTo: message.id, mode: 'reply', text: 'x' })).toMatchObject({ ok: false, status: 404 });
 	});
 
+	it('goes to the To and Cc the member edited, never to our own inbox, and the thread shows the Cc', async () => {
+		const { conversationId, message } = await customerWrites();
+		const result = await sendReply(relay.database, {
+			replyId: 'edited-rcpt-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply', text: 'Looping in the warehouse.',
+			to: 'Dana Whitfield <dana@example.com>', cc: `warehouse@example.org, ${INBOX.toUpperCase()}, dana@example.com`
+		});
+		expect(result).toMatchObject({ ok: true, status: 'sent' });
+		await sink.waitFor(1);
+		expect(sink.received[0].to.sort()).toEqual(['dana@example.com', 'warehouse@example.org']);
+		expect(sink.received[0].parsed.cc).toMatchObject({ value: [{ address: 'warehouse@example.org' }] });
+		const [, out] = await threadMessages(conversationId);
+		expect(out).toMatchObject({ to: [{ address: 'dana@example.com' }], cc: [{ address: 'warehouse@example.org' }] });
+	});
+
+	it('refuses a wrong or empty To/Cc with the entry named, and sends nothing', async () => {
+		const { conversationId, message } = await customerWrites();
+		const base = { conversationId, userId: alice, replyTo: message.id, mode: 'reply' as const, text: 'ok' };
+		expect(await sendReply(relay.database, { ...base, replyId: 'bad-rcpt-1', to: 'dana@example.com, dana at example' })).toEqual({ ok: false, status: 400, message: 'To: “dana at example” is not an email address.' });
+		expect(await sendReply(relay.database, { ...base, replyId: 'bad-rcpt-2', to: '', cc: 'eve@example.com' })).toEqual({ ok: false, status: 400, message: 'Add at least one recipient in To.' });
+		expect(await sendReply(relay.database, { ...base, replyId: 'bad-rcpt-3', to: INBOX })).toEqual({ ok: false, status: 400, message: 'Add at least one recipient in To.' });
+		expect(sink.received).toHaveLength(0);
+		expect(await relay.database.db.select().from(outgoingReplies)).toHaveLength(0);
+	});
+
+	it('stops a member who sends too many emails in an hour, without claiming the refused reply', async () => {
+		const { conversationId, message } = await customerWrites();
+		const limiter = relay.database.limiters.outgoingMailPerUser;
+		for (let i = 0; i < 100; i++) limiter.take(alice);
+		const refused = await sendReply(relay.database, { replyId: 'too-many-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply', text: 'one more' });
+		expect(refused).toMatchObject({ ok: false, status: 429 });
+		expect(sink.received).toHaveLength(0);
+		limiter.reset(alice);
+		// the same reply, posted again once the hour is over, goes out
+		expect(await sendReply(relay.database, { replyId: 'too-many-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply', text: 'one more' })).toMatchObject({ ok: true, status: 'sent' });
+	});
+
 	it('refuses empty replies, unknown messages and bad ids without sending', async () => {
 		const { conversationId, message } = await customerWrites();
 		const base = { replyId: 'valid-id-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply' as const, text: 'ok' };

@@ -63,6 +63,35 @@ describe('replies in the browser', () => {
 		await context.close();
 	});
 
+	it('To and Cc are filled in and editable; a typo is shown and nothing is sent; the sent reply shows its Cc', async () => {
+		const { context, page } = await signIn('alice');
+		await page.goto(`${app.url}/c/${conversationId}`);
+		const email = page.getByTestId('email-message').first();
+		await email.getByRole('button', { name: 'Reply', exact: true }).click();
+		const to = email.getByLabel('To', { exact: true });
+		const customer = String((await to.inputValue()).match(/<([^>]+)>|(\S+@\S+)/)![0]).replace(/[<>]/g, '');
+		expect(customer).toMatch(/@/);
+		await email.getByRole('button', { name: 'Cc', exact: true }).click();
+		await email.getByLabel('Cc', { exact: true }).fill('warehouse@example.org, not-an-address');
+		await email.getByLabel('Your reply').fill('Copying our warehouse.');
+		const before = await sentReplies();
+		await email.getByRole('button', { name: 'Send reply' }).click();
+		await expect.poll(() => email.getByTestId('reply-error').textContent()).toBe('Cc: “not-an-address” is not an email address.');
+		expect(await email.getByTestId('queued-reply').count()).toBe(0);
+		expect(await sentReplies()).toBe(before);
+
+		await email.getByLabel('Cc', { exact: true }).fill(`Warehouse <warehouse@example.org>, ${DemoOrgs.acme.inboxAddress}`);
+		await email.getByRole('button', { name: 'Send reply' }).click();
+		await expect.poll(() => sentReplies(), { timeout: 15_000 }).toBe(before + 1);
+		const [row] = (await db.execute({ sql: 'SELECT "to", headers FROM mail_outbox WHERE subject = ? ORDER BY id DESC LIMIT 1', args: [subject] })).rows;
+		expect(String(row.to)).toContain(customer);
+		// our own inbox never gets a copy, even when typed in
+		expect(JSON.parse(String(row.headers)).Cc).toBe('"Warehouse" <warehouse@example.org>');
+		const sent = page.getByTestId('email-message').filter({ hasText: 'Copying our warehouse.' });
+		await expect.poll(() => sent.getByTestId('email-cc').textContent(), { timeout: 10_000 }).toContain('Warehouse');
+		await context.close();
+	});
+
 	it('an HTML email shows formatted, without what the sanitizer removed, and as plain text on request', async () => {
 		const smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 		await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }).sendMail({

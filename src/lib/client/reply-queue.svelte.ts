@@ -12,6 +12,9 @@ export interface QueuedReply {
 	mode: 'reply' | 'replyAll';
 	text: string;
 	quote: boolean;
+	/** The recipients as edited in the composer (absent in replies queued before To/Cc were editable). */
+	to?: string;
+	cc?: string;
 	createdAt: number;
 	/** The last refusal or failure, shown under the message. */
 	error?: string;
@@ -91,7 +94,7 @@ export class ReplyQueue {
 					response = await fetch(`/c/${encodeURIComponent(reply.conversationId)}/reply`, {
 						method: 'POST',
 						headers: { 'content-type': 'application/json', accept: 'application/json' },
-						body: JSON.stringify({ id: reply.id, replyTo: reply.replyTo, mode: reply.mode, text: reply.text, quote: reply.quote })
+						body: JSON.stringify({ id: reply.id, replyTo: reply.replyTo, mode: reply.mode, text: reply.text, quote: reply.quote, to: reply.to, cc: reply.cc })
 					});
 				} catch {
 					return; // offline again: keep everything, try on the next 'online'

@@ -205,7 +205,7 @@ export interface Person {
 	name: string;
 }
 export interface ConversationView {
-	conversation: { id: string; subject: string; kind: 'email' | 'channel'; orgId: string; orgName: string };
+	conversation: { id: string; subject: string; kind: 'email' | 'channel'; orgId: string; orgName: string; /** Members only: the address replies go out from. */ inboxAddress: string | null };
 	grant: Grant;
 	/** Who takes part; never email addresses. */
 	participants: Array<Person & { role: 'member' | 'guest' }>;
@@ -223,7 +223,7 @@ export async function readConversationView(client: Client, userId: string, conve
 	const [conv, participants, members] = await client.batch(
 		[
 			{
-				sql: 'SELECT c.id, c.subject, c.kind, c.org_id, o.name AS org_name FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?',
+				sql: 'SELECT c.id, c.subject, c.kind, c.org_id, o.name AS org_name, o.inbox_address FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id = ?',
 				args: [conversationId]
 			},
 			{
@@ -246,7 +246,7 @@ export async function readConversationView(client: Client, userId: string, conve
 	if (grant.actions.mention === 'organization') for (const m of memberList) byId.set(m.id, m);
 	const mentionable = grant.actions.mention === 'none' ? [] : [...byId.values()].filter((p) => p.id !== userId);
 	return {
-		conversation: { id: String(c.id), subject: String(c.subject), kind: c.kind as 'email' | 'channel', orgId: String(c.org_id), orgName: String(c.org_name) },
+		conversation: { id: String(c.id), subject: String(c.subject), kind: c.kind as 'email' | 'channel', orgId: String(c.org_id), orgName: String(c.org_name), inboxAddress: grant.role === 'member' && c.inbox_address ? String(c.inbox_address) : null },
 		grant,
 		participants: people,
 		mentionable,

@@ -62,7 +62,9 @@ export const RateLimits = {
 	guestInvitePerInviter: { limit: 20, windowMs: 60 * MINUTE },
 	guestInvitePerRecipient: { limit: 5, windowMs: 60 * MINUTE },
 	// every GET and POST of an invitation link counts: a token guesser runs out long before a hit
-	invitationTokenPerIp: { limit: 30, windowMs: 15 * MINUTE }
+	invitationTokenPerIp: { limit: 30, windowMs: 15 * MINUTE },
+	// replies and new emails a member sends from the team's address: a stolen session cannot spam from it
+	outgoingMailPerUser: { limit: 100, windowMs: 60 * MINUTE }
 } as const satisfies Record<string, RateLimitRule>;
 export type RateLimits = typeof RateLimits;
 
@@ -72,6 +74,9 @@ export type Limiters = { [K in keyof RateLimits]: RateLimiter };
 export function createLimiters(): Limiters {
 	return Object.fromEntries(Object.entries(RateLimits).map(([name, rule]) => [name, createRateLimiter(rule)])) as Limiters;
 }
+
+/** What a member over `outgoingMailPerUser` is told (status 429). */
+export const TOO_MANY_MAILS = 'You have sent a lot of email in the last hour. Wait a while before sending more.';
 
 /** The message every rate-limited action answers with (status 429). */
 export const TOO_MANY = 'Too many attempts. Wait a few minutes and try again.';

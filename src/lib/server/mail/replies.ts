@@ -15,6 +15,11 @@ import { fitThreadMessage } from './sanitize.ts';
 import { snippet } from './inbound.ts';
 import { conversationDoc } from '../../shared/doc-names.ts';
 import { createId, getRecord, type ThreadMessage } from '../../shared/records.ts';
+import type { EmailAddress } from '../../shared/addresses.ts';
+import { chooseRecipients, computeReplyRecipients } from '../../shared/reply-recipients.ts';
+
+export { chooseRecipients, computeReplyRecipients };
+import { TOO_MANY_MAILS } from '../rate-limit.ts';
 
 /** Longest reply text a member may write (the quote comes on top). */
 export const MAX_REPLY_TEXT = 10_000;
@@ -32,6 +37,9 @@ export interface ReplyRequest {
 	text: string;
 	/** Quote the answered message below the reply (on by default). */
 	quote?: boolean;
+	/** Recipients as the member edited them ("Dana <d@x.com>, …"); without them, who `mode` implies. */
+	to?: string;
+	cc?: string;
 }
 
 /** A send still "sending" after this long was cut off (SMTP gives up long before): see REPLY_INTERRUPTED. */
@@ -41,29 +49,13 @@ export const REPLY_INTERRUPTED =
 
 export type ReplyResult =
 	| { ok: true; status: 'sent' | 'already-sent' | 'sending'; messageRecordId?: string }
-	| { ok: false; status: 400 | 403 | 404 | 409 | 502; message: string };
+	| { ok: false; status: 400 | 403 | 404 | 409 | 429 | 502; message: string };
 
-type Address = { name: string; address: string };
+type Address = EmailAddress;
 
 function formatAddress(a: Address): string {
 	const name = a.name.replace(/["\\\r\n]/g, '');
 	return name ? `"${name}" <${a.address}>` : a.address;
-}
-
-/** Who a reply goes to: the sender (or, answering our own message, its recipients); reply-all adds everyone else but our inbox. */
-export function computeReplyRecipients(parent: Pick<ThreadMessage, 'direction' | 'from' | 'to' | 'cc'>, mode: 'reply' | 'replyAll', inbox: string): { to: Address[]; cc: Address[] } {
-	const self = inbox.toLowerCase();
-	const seen = new Set<string>([self]);
-	const take = (list: Address[]) =>
-		list.filter((a) => {
-			const key = a.address.toLowerCase();
-			if (seen.has(key)) return false;
-			seen.add(key);
-			return true;
-		});
-	const to = take(parent.direction === 'in' ? [parent.from] : parent.to);
-	const cc = mode === 'replyAll' ? take([...parent.to, ...parent.cc]) : [];
-	return { to, cc };
 }
 
 /** The reply body: the member's text, then the answered message quoted. */
@@ -101,11 +93,16 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 		.innerJoin(organizations, eq(organizations.id, conversations.orgId))
 		.where(eq(conversations.id, request.conversationId));
 	if (!org?.inbox) return { ok: false, status: 409, message: 'This organization has no inbox address to send from.' };
-	const recipients = computeReplyRecipients(parent, request.mode, org.inbox);
-	if (recipients.to.length === 0) return { ok: false, status: 400, message: 'This message has nobody to reply to.' };
+	const edited = chooseRecipients(computeReplyRecipients(parent, request.mode, org.inbox), request, org.inbox);
+	if (!edited.ok) return { ok: false, status: 400, message: edited.message };
+	const recipients = edited;
+	if (recipients.to.length === 0) return { ok: false, status: 400, message: request.to === undefined ? 'This message has nobody to reply to.' : 'Add at least one recipient in To.' };
 
 	// claim the reply id: only the request that claims it sends (created_at: when this attempt began)
 	const now = Date.now();
+	const [existing] = await db.select({ id: outgoingReplies.id }).from(outgoingReplies).where(eq(outgoingReplies.id, request.replyId));
+	// a new reply counts against the sender's hourly budget; posting the same id again (the offline queue) does not
+	if (!existing && !database.limiters.outgoingMailPerUser.take(request.userId)) return { ok: false, status: 429, message: TOO_MANY_MAILS };
 	const claimed = await db
 		.insert(outgoingReplies)
 		.values({ id: request.replyId, conversationId: request.conversationId, userId: request.userId, status: 'sending', createdAt: now })

@@ -19,7 +19,9 @@ export const POST: RequestHandler = async ({ params, request, locals }) => {
 		replyTo: str(body.replyTo),
 		mode: body.mode === 'replyAll' ? 'replyAll' : 'reply',
 		text: str(body.text),
-		quote: body.quote !== false
+		quote: body.quote !== false,
+		to: typeof body.to === 'string' ? body.to : undefined,
+		cc: typeof body.cc === 'string' ? body.cc : undefined
 	});
 	if (!result.ok) return json({ message: result.message }, { status: result.status });
 	return json(result, { status: result.status === 'sending' ? 202 : 200 });
