@@ -2,7 +2,7 @@
 // version) before any WebSocket exists, then hands the socket to the relay.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { SESSION_COOKIE, readCookie, validateSessionToken } from '../src/lib/server/auth/session.ts';
 import type { App } from '../src/lib/server/app.ts';
 import { CloseCode, PROTOCOL_VERSION } from '../src/lib/shared/protocol.ts';
@@ -37,11 +37,28 @@ export function isAllowedOrigin(req: IncomingMessage, configured: string | null)
 	return origin === `${proto}://${host}`;
 }
 
+/**
+ * `ws` enforces maxPayload itself, from the frame header before the payload is buffered, and
+ * closes with 1009 (its only use of that code here: permessage-deflate is off). The protocol
+ * promises 4413 FrameTooLarge for that (docs/PROTOCOL.md), so this socket class says it instead.
+ */
+class SyncSocket extends WebSocket {
+	override close(code?: number, reason?: string | Buffer): void {
+		if (code === 1009) return super.close(CloseCode.FrameTooLarge.code, CloseCode.FrameTooLarge.reason);
+		super.close(code, reason);
+	}
+}
+
 /** The socket adapter in front of the app's relay. Closing it closes the relay (which stores pending activity first). */
 export function createSyncEndpoint(app: App, options: SyncEndpointOptions = {}): SyncEndpoint {
 	const { db, relay } = app;
 	const origin = options.origin === undefined ? app.config.origin : options.origin;
-	const wss = new WebSocketServer({ noServer: true, maxPayload: relay.limits.maxFrameBytes, perMessageDeflate: false });
+	const wss = new WebSocketServer({
+		noServer: true,
+		maxPayload: relay.limits.maxFrameBytes,
+		perMessageDeflate: false,
+		WebSocket: SyncSocket
+	});
 
 	function attach(ws: WebSocket, identity: { userId: string; name: string; sessionId: string }) {
 		ws.binaryType = 'nodebuffer';
