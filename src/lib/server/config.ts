@@ -9,6 +9,8 @@ export interface Config {
 	databaseUrl: string;
 	smtpUrl: string | null;
 	mailFrom: string;
+	/** The domain of organizations' inbox addresses (`<slug>@<domain>`); its MX must point at this server. */
+	inboundDomain: string;
 	production: boolean;
 	seedDemo: boolean;
 }
@@ -24,6 +26,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		databaseUrl: env.DATABASE_URL ?? `file:${path.join('data', 'parley.db')}`,
 		smtpUrl: env.SMTP_URL || null,
 		mailFrom: env.MAIL_FROM ?? 'Parley <parley@localhost>',
+		inboundDomain: (env.INBOUND_DOMAIN || 'parley.localhost').toLowerCase(),
 		production: env.NODE_ENV === 'production',
 		seedDemo: env.PARLEY_SEED !== 'off'
 	};

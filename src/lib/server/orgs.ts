@@ -9,6 +9,8 @@ export interface OrgSummary {
 	id: string;
 	name: string;
 	role: OrgRole;
+	/** Where the organization receives email; null only for organizations made before addresses were given out. */
+	inboxAddress: string | null;
 }
 
 /** Creates an organization with `userId` as its owner. */
@@ -19,13 +21,13 @@ export async function createOrganization(db: Db, userId: string, name: string, i
 		db.insert(organizations).values({ id, name, inboxAddress, createdAt: now }),
 		db.insert(memberships).values({ orgId: id, userId, role: 'owner', createdAt: now })
 	]);
-	return { id, name, role: 'owner' };
+	return { id, name, role: 'owner', inboxAddress };
 }
 
 /** Every organization the user belongs to, oldest membership first. */
 export async function listUserOrgs(db: Db, userId: string): Promise<OrgSummary[]> {
 	return db
-		.select({ id: organizations.id, name: organizations.name, role: memberships.role })
+		.select({ id: organizations.id, name: organizations.name, role: memberships.role, inboxAddress: organizations.inboxAddress })
 		.from(memberships)
 		.innerJoin(organizations, eq(memberships.orgId, organizations.id))
 		.where(eq(memberships.userId, userId))

@@ -5,6 +5,7 @@ import {
 	computeOrgDocAccess,
 	computePersonalDocAccess,
 	canCreateConversation,
+	canChangeInboxAddress,
 	laneGrant,
 	type AccessFacts,
 	type ActionGrant,
@@ -172,6 +173,7 @@ describe('computeOrgDocAccess', () => {
 	] as const)('gives org role %s this access to the label definitions', (orgRole, grant) => {
 		expect(computeOrgDocAccess(orgRole)).toEqual(grant);
 		expect(canCreateConversation(orgRole)).toBe(orgRole !== null);
+		expect(canChangeInboxAddress(orgRole)).toBe(orgRole === 'owner');
 	});
 
 	it('shuts a signed-out user out even with a stale role', () => {

@@ -156,6 +156,11 @@ export function canCreateConversation(orgRole: OrgRole | null): boolean {
 	return orgRole !== null;
 }
 
+/** Whether a user with this organization role may change where the organization receives email (owners only: it is where customers write). */
+export function canChangeInboxAddress(orgRole: OrgRole | null): boolean {
+	return orgRole === 'owner';
+}
+
 /** Access of `userId` (null: signed out) to a user document: inbox is read-only to its owner (the server writes it), private is the owner's alone. */
 export function computePersonalDocAccess(userId: string | null, ref: { id: string; lane: UserLane }): LaneGrant {
 	if (userId === null || userId !== ref.id) return { ...NOTHING };

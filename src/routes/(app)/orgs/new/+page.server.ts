@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions } from './$types';
-import { createOrganization, switchOrganization } from '$lib/server/orgs.ts';
+import { switchOrganization } from '$lib/server/orgs.ts';
+import { createOrganizationWithInbox } from '$lib/server/inbox-address.ts';
 import { parseOrgName } from '$lib/server/validation.ts';
 
 export const actions: Actions = {
@@ -9,8 +10,9 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const name = parseOrgName(form.get('name'));
 		if (!name.ok) return fail(400, { message: name.message, name: String(form.get('name') ?? '').slice(0, 200) });
-		const { db } = locals.app;
-		const org = await createOrganization(db, locals.user.id, name.value);
+		const { db, config } = locals.app;
+		// the inbox address comes with the organization: email works before anyone configures anything
+		const org = await createOrganizationWithInbox(db, locals.user.id, name.value, config.inboundDomain);
 		await switchOrganization(db, locals.session.id, locals.user.id, org.id);
 		redirect(303, '/');
 	}
