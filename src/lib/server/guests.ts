@@ -11,7 +11,8 @@ import { conversationParticipants, conversations, invitations, memberships, orga
 import { generateSessionToken, hashToken, invalidateUserSessions, type SessionUser } from './auth/session.ts';
 import { hashPassword } from './auth/accounts.ts';
 import { readConversationFacts } from './access-facts.ts';
-import { addThreadEvent, syncInbox } from './conversations.ts';
+import { addThreadEvent } from './conversations.ts';
+import { applyAccessChange } from './access-change.ts';
 import { sendMail } from './mail/index.ts';
 import { canManageMembers, getRole } from './orgs.ts';
 import { INVITATION_LIFETIME, InvitationMessages, computeInvitationStatus, type InvitationStatus } from './invitations.ts';
@@ -312,9 +313,8 @@ export async function acceptGuestInvitation(
 	if (view.email === user.email.toLowerCase()) {
 		await db.update(users).set({ emailVerifiedAt: now }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
 	}
-	await syncInbox(database, user.id);
+	await applyAccessChange(database, { kind: 'person', userId: user.id });
 	await addThreadEvent(database, conversationId, { type: 'guest-joined', actorName: user.name, subjectName: user.name });
-	await database.relay.refreshAccess({ userId: user.id });
 	return { ok: true, conversationId, alreadyMember: false };
 }
 
@@ -368,7 +368,7 @@ export async function createGuestAccount(
 			};
 		}
 		await invalidateUserSessions(db, existing.id);
-		database.relay.endSessions({ userId: existing.id });
+		await applyAccessChange(database, { kind: 'sessions-ended', userId: existing.id });
 		await db.update(users).set({ name: input.name, passwordHash, emailVerifiedAt: now }).where(eq(users.id, existing.id));
 		return { ok: true, user: { id: existing.id, email, name: input.name } };
 	}
@@ -462,9 +462,8 @@ export async function removeGuest(
 				)
 			)
 	]);
-	// access first: open sockets must lose the documents before anything else happens
-	await database.relay.refreshAccess({ userId: input.guestId });
-	await syncInbox(database, input.guestId);
+	// before the thread events: open sockets lose the documents before anything else happens
+	await applyAccessChange(database, { kind: 'person', userId: input.guestId });
 	for (const conversationId of allowed) {
 		await addThreadEvent(database, conversationId, { type: 'guest-removed', actorName: actor?.name ?? 'Someone', subjectName: guest?.name ?? 'a guest' });
 	}
@@ -479,16 +478,6 @@ export interface OrgGuestSettings {
 	conversationsPerGuest: number;
 }
 
-/** User ids of every guest in the organization's conversations. */
-async function readOrgGuestIds(db: Db, orgId: string): Promise<string[]> {
-	const rows = await db
-		.selectDistinct({ userId: conversationParticipants.userId })
-		.from(conversationParticipants)
-		.innerJoin(conversations, eq(conversations.id, conversationParticipants.conversationId))
-		.where(and(eq(conversations.orgId, orgId), eq(conversationParticipants.role, 'guest')));
-	return rows.map((r) => r.userId);
-}
-
 /** Changes an organization's guest settings (owners and admins); turning guests off shuts them out at once. */
 export async function updateOrgGuestSettings(
 	database: App,
@@ -499,8 +488,7 @@ export async function updateOrgGuestSettings(
 	const { db } = database;
 	if (!canManageMembers(await getRole(db, orgId, actorId))) return { ok: false, status: 403, message: GuestMessages.settingsForbidden };
 	await db.update(organizations).set(settings).where(eq(organizations.id, orgId));
-	await database.relay.refreshAccess({ orgId });
-	for (const userId of await readOrgGuestIds(db, orgId)) await syncInbox(database, userId);
+	await applyAccessChange(database, { kind: 'org-guests', orgId });
 	return { ok: true };
 }
 
@@ -516,12 +504,7 @@ export async function setConversationGuestsAllowed(
 	if (grant.role !== 'member') return { ok: false, status: 404, message: GuestMessages.notFound };
 	if (!grant.actions.revokeGuest) return { ok: false, status: 403, message: GuestMessages.forbidden };
 	await db.update(conversations).set({ guestsAllowed: allowed }).where(eq(conversations.id, conversationId));
-	await database.relay.refreshAccess({ conversationId });
-	const guests = await db
-		.select({ userId: conversationParticipants.userId })
-		.from(conversationParticipants)
-		.where(and(eq(conversationParticipants.conversationId, conversationId), eq(conversationParticipants.role, 'guest')));
-	for (const { userId } of guests) await syncInbox(database, userId);
+	await applyAccessChange(database, { kind: 'conversation-guests', conversationId });
 	return { ok: true };
 }
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseDocName, formatDocName } from './doc-names.ts';
+import { parseDocName, formatDocName, conversationDoc, userDoc, orgDoc } from './doc-names.ts';
 
 describe('parseDocName', () => {
 	it.each([
@@ -17,5 +17,13 @@ describe('parseDocName', () => {
 		'c/../chat', `c/${'a'.repeat(65)}/chat`, 'c/a b/chat', 'c/abc/Chat'
 	])('refuses %j', (name) => {
 		expect(parseDocName(name)).toBeNull();
+	});
+});
+
+describe('the builders', () => {
+	it('name what parseDocName reads back', () => {
+		expect(parseDocName(conversationDoc('c1', 'tasks'))).toEqual({ scope: 'conversation', id: 'c1', lane: 'tasks' });
+		expect(parseDocName(userDoc('u1', 'inbox'))).toEqual({ scope: 'user', id: 'u1', lane: 'inbox' });
+		expect(parseDocName(orgDoc('o1', 'labels'))).toEqual({ scope: 'org', id: 'o1', lane: 'labels' });
 	});
 });

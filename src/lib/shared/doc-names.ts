@@ -51,6 +51,16 @@ export function conversationDoc(conversationId: string, lane: ConversationLane):
 	return `c/${conversationId}/${lane}`;
 }
 
+/** The name of a user document (`u/<id>/inbox`, `u/<id>/private`). */
+export function userDoc(userId: string, lane: UserLane): string {
+	return `u/${userId}/${lane}`;
+}
+
+/** The name of an organization document (`o/<id>/labels`). */
+export function orgDoc(orgId: string, lane: OrgLane): string {
+	return `o/${orgId}/${lane}`;
+}
+
 /** Names of all lane documents of a conversation. */
 export function conversationDocs(conversationId: string): string[] {
 	return Object.values(ConversationLane).map((lane) => conversationDoc(conversationId, lane));

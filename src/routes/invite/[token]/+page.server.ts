@@ -1,7 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import type { App } from '$lib/server/app.ts';
-import { syncInbox } from '$lib/server/conversations.ts';
+import { applyAccessChange } from '$lib/server/access-change.ts';
 import { acceptMemberInvitation, InvitationMessages, readInvitation } from '$lib/server/invitations.ts';
 import { AccountMessages, createUser, startSession } from '$lib/server/auth/accounts.ts';
 import { switchOrganization } from '$lib/server/orgs.ts';
@@ -28,12 +27,6 @@ export const load: PageServerLoad = async (event) => {
 	};
 };
 
-/** A new member's inbox lists the organization's conversations, and open sockets learn their new role. */
-async function onMembershipChanged(database: App, userId: string): Promise<void> {
-	await syncInbox(database, userId);
-	await database.relay.refreshAccess({ userId });
-}
-
 export const actions: Actions = {
 	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
 	accept: async (event) => {
@@ -46,7 +39,8 @@ export const actions: Actions = {
 		const { db } = event.locals.app;
 		const result = await acceptMemberInvitation(db, token.value, locals.user, { confirmDifferentEmail: confirm });
 		if (!result.ok) return fail(result.status, { message: result.message });
-		await onMembershipChanged(locals.app, locals.user.id);
+		// open sockets learn the new role; the inbox lists the organization's conversations
+		await applyAccessChange(locals.app, { kind: 'person', userId: locals.user.id });
 		await switchOrganization(db, locals.session.id, locals.user.id, result.orgId);
 		redirect(303, '/');
 	},
@@ -67,7 +61,7 @@ export const actions: Actions = {
 		if (!created.ok) return fail(400, { ...echo, message: AccountMessages.emailTaken });
 		const accepted = await acceptMemberInvitation(db, token.value, created.user);
 		if (!accepted.ok) return fail(accepted.status, { ...echo, message: accepted.message });
-		await onMembershipChanged(locals.app, created.user.id);
+		await applyAccessChange(locals.app, { kind: 'person', userId: created.user.id });
 		// a visitor who was signed in as someone else leaves that session behind on this browser
 		if (locals.session) await invalidateSession(db, locals.session.id);
 		const { token: sessionToken, session } = await startSession(db, created.user.id, accepted.orgId);
