@@ -1,6 +1,3 @@
-import type { AppClient } from './app-client.svelte.ts';
-import { setRecord } from '../shared/records.ts';
-
 // Sends a triage change (close, reopen, snooze) to the server, which checks the grant and updates
 // everyone's inbox entries live. Online only: the team-wide status is decided by the server.
 export interface StatusBody {
@@ -24,14 +21,3 @@ export async function postStatus(conversationId: string, body: StatusBody): Prom
 	}
 }
 
-/**
- * Marks a conversation unread for this user only: its read marker (in `u/<id>/private`) is moved
- * to just before its latest activity. Works offline (a local write, synced later).
- */
-export function markUnread(client: AppClient, conversationId: string): boolean {
-	const entry = client.inbox.get(conversationId);
-	const doc = client.provider.getDoc(`u/${client.userId}/private`);
-	if (!entry || !doc) return false;
-	setRecord(doc, 'private', 'reads', conversationId, { conversationId, lastReadAt: Math.max(0, entry.lastActivityAt - 1) });
-	return true;
-}
