@@ -14,9 +14,9 @@ import { readConversationFacts } from './access-facts.ts';
 import { addThreadEvent } from './conversations.ts';
 import { applyAccessChange } from './access-change.ts';
 import { sendMail } from './mail/index.ts';
-import { canManageMembers, getRole } from './orgs.ts';
+import { getRole } from './orgs.ts';
 import { INVITATION_LIFETIME, InvitationMessages, computeInvitationStatus, type InvitationStatus } from './invitations.ts';
-import { computeAccess, type AccessFacts, type Grant } from '../shared/policy.ts';
+import { canJoinAsGuest, canManageMembers, computeAccess, computeGuestRemovalGrant, type AccessFacts, type Grant } from '../shared/policy.ts';
 
 export { INVITATION_LIFETIME as GUEST_INVITATION_LIFETIME };
 
@@ -260,9 +260,7 @@ export function computeAcceptRefusal(
 			message: `This invitation was sent to ${view.email}, but you are signed in as ${user.email}. Tick the box to join as ${user.email}.`
 		};
 	}
-	// a guest grant needs both switches on: settings may have changed since the invitation was sent
-	const asGuest = computeAccess({ ...facts, orgRole: null, participantRole: 'guest' });
-	if (facts.orgRole === null && asGuest.role !== 'guest') return { status: 403, message: GuestMessages.acceptOff };
+	if (facts.orgRole === null && !canJoinAsGuest(facts)) return { status: 403, message: GuestMessages.acceptOff };
 	return null;
 }
 
@@ -384,14 +382,7 @@ export async function createGuestAccount(
 
 /** Whether `actorId` may remove guests from / withdraw invitations of a conversation. */
 async function readRemoveGrant(database: App, actorId: string, conversationId: string): Promise<Grant> {
-	const facts = await readConversationFacts(database.client, actorId, conversationId);
-	// removing a guest only takes access away: decide it as if guests were on, so an admin can still
-	// clean up after turning them off
-	return computeAccess({
-		...facts,
-		org: facts.org && { ...facts.org, guestsAllowed: true },
-		conversation: facts.conversation && { ...facts.conversation, guestsAllowed: true }
-	});
+	return computeGuestRemovalGrant(await readConversationFacts(database.client, actorId, conversationId));
 }
 
 /** Withdraws a pending guest invitation (the link stops working); members with revokeGuest, or its inviter. */

@@ -2,7 +2,8 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from './db/index.ts';
 import { invitations, memberships, organizations, users } from './db/schema.ts';
 import { generateSessionToken, hashToken, type SessionUser } from './auth/session.ts';
-import { canManageMembers, getRole } from './orgs.ts';
+import { getRole } from './orgs.ts';
+import { canManageMembers } from '../shared/policy.ts';
 
 // Member invitations: a single-use, expiring token bound to the invited address; only its hash is stored.
 

@@ -43,11 +43,6 @@ export async function getRole(db: Db, orgId: string, userId: string): Promise<Or
 	return row?.role ?? null;
 }
 
-/** Whether a role may invite members and see pending invitations. */
-export function canManageMembers(role: OrgRole | null): boolean {
-	return role === 'owner' || role === 'admin';
-}
-
 /** The organization to show: the session's current one if the user still belongs to it, else their first. */
 export function pickCurrentOrg(orgs: OrgSummary[], currentOrgId: string | null): OrgSummary | null {
 	return orgs.find((o) => o.id === currentOrgId) ?? orgs[0] ?? null;

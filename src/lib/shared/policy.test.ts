@@ -6,6 +6,9 @@ import {
 	computePersonalDocAccess,
 	canCreateConversation,
 	canChangeInboxAddress,
+	canJoinAsGuest,
+	canManageMembers,
+	computeGuestRemovalGrant,
 	laneGrant,
 	type AccessFacts,
 	type ActionGrant,
@@ -131,6 +134,59 @@ describe('computeAccess: invite and revoke guests', () => {
 		const { actions } = computeAccess(facts);
 		expect(actions.inviteGuest).toBe(allowed);
 		expect(actions.revokeGuest).toBe(allowed);
+	});
+});
+
+const guestsOffForOrg = { ...org, guestsAllowed: false } as const;
+const guestsOffHere = { ...conversation, guestsAllowed: false } as const;
+// role and revokeGuest of the removal grant: guest switches do not matter, everything else does
+const removalCases: Array<[string, AccessFacts, Role, boolean]> = [
+	['a member may remove guests', people.member, 'member', true],
+	['an admin may remove guests after turning them off for the org', { ...people.admin, org: guestsOffForOrg }, 'member', true],
+	['a member may remove guests after they were turned off for the conversation', { ...people.member, conversation: guestsOffHere }, 'member', true],
+	['a plain member may not when only admins manage guests, switches off or not', { ...people.member, org: { ...guestsOffForOrg, whoMayInvite: 'admins' } }, 'member', false],
+	['an owner may when only admins manage guests', { ...people.owner, org: adminsOnly }, 'member', true],
+	['a guest may not', people.guest, 'guest', false],
+	['a guest of a conversation with guests off still may not (and gets no role back)', { ...people['guest, guests off for the org'] }, 'guest', false],
+	['someone from another org may not', people['member of another org'], 'none', false],
+	['a nonexistent conversation: nobody', people['member, conversation does not exist'], 'none', false]
+];
+
+describe('computeGuestRemovalGrant: taking guest access away, as if guests were on', () => {
+	it.each(removalCases)('%s', (_name, facts, role, revoke) => {
+		const grant = computeGuestRemovalGrant(facts);
+		expect(grant.role).toBe(role);
+		expect(grant.actions.revokeGuest).toBe(revoke);
+	});
+
+	it('changes nothing about who may invite: computeAccess still refuses while guests are off', () => {
+		expect(computeAccess({ ...people.admin, org: guestsOffForOrg }).actions.revokeGuest).toBe(false);
+	});
+});
+
+const joinCases: Array<[string, AccessFacts, boolean]> = [
+	['someone from another org, guests on', people['member of another org'], true],
+	['someone already a guest here', people.guest, true],
+	['guests off for the org', { ...people['member of another org'], org: guestsOffForOrg }, false],
+	['guests off for the conversation', { ...people['member of another org'], conversation: guestsOffHere }, false],
+	['the conversation does not exist', people['anyone, conversation does not exist'], false],
+	['signed out', people['signed out'], false]
+];
+
+describe('canJoinAsGuest: accepting a guest invitation needs both switches on now', () => {
+	it.each(joinCases)('%s: %s', (_name, facts, allowed) => {
+		expect(canJoinAsGuest(facts)).toBe(allowed);
+	});
+});
+
+describe('canManageMembers', () => {
+	it.each([
+		['owner', true],
+		['admin', true],
+		['member', false],
+		[null, false]
+	] as const)('org role %s: %s', (orgRole, allowed) => {
+		expect(canManageMembers(orgRole)).toBe(allowed);
 	});
 });
 

@@ -161,6 +161,33 @@ export function canChangeInboxAddress(orgRole: OrgRole | null): boolean {
 	return orgRole === 'owner';
 }
 
+/** Whether a user with this organization role may invite members, see pending invitations and change guest settings. */
+export function canManageMembers(orgRole: OrgRole | null): boolean {
+	return orgRole === 'owner' || orgRole === 'admin';
+}
+
+/**
+ * The grant that decides taking guest access away (removing a guest, withdrawing a guest
+ * invitation, a conversation's guest switch): decided as if guests were on, since it only takes
+ * access away, so an admin can still clean up after turning guests off.
+ */
+export function computeGuestRemovalGrant(facts: AccessFacts): Grant {
+	return computeAccess({
+		...facts,
+		org: facts.org && { ...facts.org, guestsAllowed: true },
+		conversation: facts.conversation && { ...facts.conversation, guestsAllowed: true }
+	});
+}
+
+/**
+ * Whether a person who is not a member of the conversation's organization would be a guest of it
+ * once they accept an invitation: both guest switches must be on now (settings may have changed
+ * since the invitation was sent). Members never need to (they open it as members).
+ */
+export function canJoinAsGuest(facts: AccessFacts): boolean {
+	return computeAccess({ ...facts, orgRole: null, participantRole: 'guest' }).role === Role.Guest;
+}
+
 /** Access of `userId` (null: signed out) to a user document: inbox is read-only to its owner (the server writes it), private is the owner's alone. */
 export function computePersonalDocAccess(userId: string | null, ref: { id: string; lane: UserLane }): LaneGrant {
 	if (userId === null || userId !== ref.id) return { ...NOTHING };

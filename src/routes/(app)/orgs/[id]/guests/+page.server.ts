@@ -1,7 +1,8 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import type { Db } from '$lib/server/db/index.ts';
-import { canManageMembers, getRole } from '$lib/server/orgs.ts';
+import { getRole } from '$lib/server/orgs.ts';
+import { canManageMembers } from '$lib/shared/policy.ts';
 import {
 	listConversationGuestSwitches,
 	listOrgGuests,

@@ -1,6 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { canManageMembers, getOrganization, getRole, listMembers, listPendingInvitations } from '$lib/server/orgs.ts';
+import { canManageMembers } from '$lib/shared/policy.ts';
+import { getOrganization, getRole, listMembers, listPendingInvitations } from '$lib/server/orgs.ts';
 import { createMemberInvitation, revokeInvitation } from '$lib/server/invitations.ts';
 import { parseEmail, parseInviteRole } from '$lib/server/validation.ts';
 import { clientIp, mailMemberInvitation, takeAll } from '$lib/server/actions.ts';
