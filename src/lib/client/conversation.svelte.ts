@@ -36,6 +36,8 @@ export class ConversationLanes {
 	readonly tasks: RecordMap<Task>;
 	readonly member: MemberLanes | null;
 	#presence = $state.raw<Presence[]>([]);
+	#ended = $state(false);
+	#offRevoked: () => void;
 	#provider: SyncProvider;
 	#awareness: Awareness;
 	#onPresence = () => this.#readPresence();
@@ -66,10 +68,20 @@ export class ConversationLanes {
 		} else {
 			this.member = null;
 		}
+		// the relay answers `access none` for the thread and chat when this user is removed: the
+		// replica deletes them, and the page must say so instead of showing an empty conversation
+		this.#offRevoked = provider.on('revoked', (e) => {
+			if (e.doc === this.threadDoc || e.doc === this.chatDoc) this.#ended = true;
+		});
 		this.#awareness = provider.awareness(this.chatDoc);
 		this.#awareness.setLocalState({ viewing: true, typing: false });
 		this.#awareness.on('change', this.#onPresence);
 		this.#readPresence();
+	}
+
+	/** This user's access to the conversation ended while it was open (removed as a guest, or from the organization). */
+	get accessEnded(): boolean {
+		return this.#ended;
 	}
 
 	/** Other people viewing the conversation now. */
@@ -110,6 +122,7 @@ export class ConversationLanes {
 	}
 
 	destroy(): void {
+		this.#offRevoked();
 		this.#awareness.off('change', this.#onPresence);
 		const maps = [this.threadMessages, this.threadEvents, this.chat, this.tasks];
 		if (this.member) maps.push(...([this.member.applied, this.member.assignees, this.member.taskAssignees, this.member.labels] as never[]));

@@ -1,0 +1,76 @@
+// A guest removed while her page is open (Chromium, two browser contexts): Nora, a guest of Acme's
+// email conversation, has it open when Alice removes her. Her page says at once that her access
+// ended, offers "Shared with you" and has no composer left; her earlier message stays credited to
+// her for the team, marked "former guest".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '@libsql/client';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
+
+let app: RunningApp;
+let browser: Browser;
+let db: Client;
+let conversationId: string;
+
+async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Page> {
+	const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+	const page = await context.newPage();
+	await page.goto(`${app.url}/signin`);
+	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
+	await page.getByLabel('Password').fill(DEMO_PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+	return page;
+}
+
+beforeAll(async () => {
+	[app, browser] = await Promise.all([startApp(), launchChromium()]);
+	db = createClient({ url: app.databaseUrl });
+	const conv = await db.execute({ sql: 'SELECT id FROM conversations WHERE subject = ?', args: [DemoConversations.order.subject] });
+	conversationId = String(conv.rows[0].id);
+	const nora = await db.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: [DemoUsers.nora.email] });
+	// Nora is a guest of the email conversation (the invitation flow is tested elsewhere)
+	await db.execute({
+		sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, invited_by, added_at) VALUES (?, ?, 'guest', NULL, ?)`,
+		args: [conversationId, String(nora.rows[0].id), Date.now()]
+	});
+});
+
+afterAll(async () => {
+	db?.close();
+	await browser?.close();
+	await app?.stop();
+});
+
+describe('a guest removed while her conversation is open', () => {
+	let alice: Page;
+	let nora: Page;
+	const text = `Photos of the cracked panel are on their way ${Date.now()}`;
+
+	it('tells her at once that her access ended, takes the composer away and offers Shared with you', async () => {
+		[alice, nora] = await Promise.all([signIn('alice'), signIn('nora')]);
+		await nora.goto(`${app.url}/c/${conversationId}?folder=shared`);
+		await expect.poll(() => nora.getByText('You are a guest').count(), { timeout: 15_000 }).toBe(1);
+		await nora.getByLabel('Message').fill(text);
+		await nora.getByLabel('Message').press('Enter');
+		await expect.poll(() => nora.getByTestId('sync-pending').textContent(), { timeout: 15_000 }).toContain('All changes saved');
+
+		await alice.goto(`${app.url}/c/${conversationId}/guests`);
+		await alice.getByTestId('guest-row').filter({ hasText: DemoUsers.nora.email }).getByRole('button', { name: 'Remove' }).click();
+		await expect.poll(() => alice.getByTestId('guest-row').count(), { timeout: 15_000 }).toBe(0);
+
+		const ended = nora.getByTestId('access-ended');
+		await expect.poll(() => ended.textContent(), { timeout: 15_000 }).toContain('Your access to this conversation ended');
+		expect(await ended.getAttribute('role')).toBe('alert');
+		// no pretending: no empty conversation inviting a first message, no composer, no guest badge
+		expect(await nora.getByText('No messages yet').count()).toBe(0);
+		expect(await nora.getByLabel('Message').count()).toBe(0);
+		expect(await nora.getByText('You are a guest').count()).toBe(0);
+		expect(await nora.getByTestId('composer-ended').textContent()).toContain('You can no longer write here');
+
+		await ended.getByRole('link', { name: 'Go to Shared with you' }).click();
+		await nora.waitForURL((url) => url.pathname === '/' && url.searchParams.get('folder') === 'shared');
+		await expect.poll(() => nora.getByText('Nothing shared with you').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+	});
+});
