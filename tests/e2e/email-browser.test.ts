@@ -92,6 +92,39 @@ describe('replies in the browser', () => {
 		await context.close();
 	});
 
+	it('a new email: suggestions from past correspondents, a typo named, then sent once, opened, and listed under Sent', async () => {
+		const { page } = await signIn('alice');
+		await page.getByTestId('new-email').click();
+		await page.waitForURL(`${app.url}/compose`);
+		const to = page.getByLabel('To', { exact: true });
+		await to.fill('dan');
+		await page.getByRole('option').filter({ hasText: 'Dana Whitfield' }).click();
+		expect(await to.inputValue()).toBe('"Dana Whitfield" <dana@example.com>, ');
+		await page.getByRole('button', { name: 'Add Cc / Bcc' }).click();
+		await page.getByLabel('Cc', { exact: true }).fill('ops@example');
+		await page.getByLabel('Subject').fill('Your replacement lamp');
+		await page.getByLabel('Message').fill('Hi Dana, the new lamp ships tomorrow.');
+		await page.getByRole('button', { name: 'Send' }).click();
+		await expect.poll(() => page.getByTestId('compose-error').textContent()).toBe('Cc: “ops@example” is not an email address.');
+		const outbox = () => db.execute({ sql: 'SELECT "to", headers FROM mail_outbox WHERE subject = ?', args: ['Your replacement lamp'] }).then((r) => r.rows);
+		expect(await outbox()).toHaveLength(0);
+		// what was typed is kept
+		expect(await page.getByLabel('Message').inputValue()).toBe('Hi Dana, the new lamp ships tomorrow.');
+
+		await page.getByLabel('Cc', { exact: true }).fill('ops@example.org');
+		await page.getByRole('button', { name: 'Send' }).click();
+		await page.waitForURL(/\/c\/[A-Za-z0-9_-]+$/);
+		await expect.poll(() => page.getByTestId('email-message').filter({ hasText: 'the new lamp ships tomorrow' }).count(), { timeout: 10_000 }).toBe(1);
+		const rows = await outbox();
+		expect(rows).toHaveLength(1);
+		expect(String(rows[0].to)).toContain('dana@example.com');
+		expect(JSON.parse(String(rows[0].headers)).Cc).toBe('ops@example.org');
+
+		await page.goto(`${app.url}/?folder=sent`);
+		await expect.poll(() => page.getByTestId('conversation-row').filter({ hasText: 'Your replacement lamp' }).count(), { timeout: 10_000 }).toBe(1);
+		await page.context().close();
+	});
+
 	it('an HTML email shows formatted, without what the sanitizer removed, and as plain text on request', async () => {
 		const smtpPort = Number((await app.waitForOutput(/Email in: SMTP on 127\.0\.0\.1:(\d+)/))[1]);
 		await nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }).sendMail({

@@ -9,7 +9,7 @@ import { conversationDoc } from '$lib/shared/doc-names.ts';
 import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
 
 /** The sidebar's folders. */
-export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Snoozed: 'snoozed', Closed: 'closed', Channels: 'channels', Shared: 'shared' } as const;
+export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Unassigned: 'unassigned', Snoozed: 'snoozed', Closed: 'closed', Sent: 'sent', Channels: 'channels', Shared: 'shared' } as const;
 export type Folder = (typeof Folder)[keyof typeof Folder];
 
 /**
@@ -47,6 +47,13 @@ export class AssignedIndex {
 	isAssigned(conversationId: string, userId: string): boolean {
 		void this.#version;
 		return this.#maps.get(conversationId)?.get(userId) !== undefined;
+	}
+
+	/** Whether nobody is assigned the conversation (false while its assignees are unknown: not a member entry). */
+	isUnassigned(conversationId: string): boolean {
+		void this.#version;
+		const map = this.#maps.get(conversationId);
+		return map !== undefined && map.all.length === 0;
 	}
 
 	destroy(): void {
@@ -107,10 +114,14 @@ export function folderEntries(client: AppClient, folder: Folder, orgId: string |
 			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.status === 'snoozed').sort((a, b) => (a.snoozeUntil ?? 0) - (b.snoozeUntil ?? 0));
 		case Folder.Closed:
 			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.status === 'closed');
+		case Folder.Sent:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.lastSentAt !== undefined).sort((a, b) => (b.lastSentAt ?? 0) - (a.lastSentAt ?? 0));
 		case Folder.Channels:
 			return all.filter((e) => e.role === 'member' && e.orgId === orgId && e.kind === 'channel');
 		case Folder.Assigned:
 			return all.filter((e) => e.role === 'member' && open(e) && client.assigned.isAssigned(e.id, client.userId));
+		case Folder.Unassigned:
+			return all.filter((e) => e.role === 'member' && e.orgId === orgId && open(e) && client.assigned.isUnassigned(e.id));
 		case Folder.Shared:
 			return all.filter((e) => e.role === 'guest');
 	}

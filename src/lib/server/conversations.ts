@@ -17,7 +17,7 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
 	// candidates with every fact the policy needs, in one query: every conversation of the user's
 	// organizations, and those they take part in (a per-conversation fact read was O(conversations))
 	const result = await client.execute({
-		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at, c.snippet, c.guests_allowed, c.status, c.snooze_until,
+		sql: `SELECT c.id, c.org_id, o.name AS org_name, c.subject, c.kind, c.last_activity_at, c.snippet, c.guests_allowed, c.status, c.snooze_until, c.last_sent_at,
 		             o.guests_allowed AS org_guests, o.who_may_invite, m.role AS org_role, p.role AS participant_role
 		      FROM conversations c
 		      JOIN organizations o ON o.id = c.org_id
@@ -47,7 +47,11 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
 			lastActivityAt: Number(row.last_activity_at),
 			// the team's triage state is members-only: a guest's entry carries none
 			...(grant.role === 'member'
-				? { status: row.status as 'open' | 'closed' | 'snoozed', ...(row.snooze_until === null ? {} : { snoozeUntil: Number(row.snooze_until) }) }
+				? {
+						status: row.status as 'open' | 'closed' | 'snoozed',
+						...(row.snooze_until === null ? {} : { snoozeUntil: Number(row.snooze_until) }),
+						...(row.last_sent_at === null || row.last_sent_at === undefined ? {} : { lastSentAt: Number(row.last_sent_at) })
+					}
 				: {})
 		});
 	}

@@ -3,6 +3,7 @@ import type { Db } from './db/index.ts';
 import type { App } from './app.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from './db/schema.ts';
 import { hashPassword } from './auth/accounts.ts';
+import { rememberContacts } from './mail/contacts.ts';
 
 /** The demo sign-ins seeded into an empty database (tests import these). */
 export const DEMO_PASSWORD = 'parley-demo';
@@ -131,5 +132,6 @@ export async function seedDemoDocuments(database: App): Promise<void> {
 	await relay.serverEdit(`c/${redesign.id}/tasks`, (ydoc) => {
 		ydoc.getMap('tasks').set('demo-task-3', { id: 'demo-task-3', title: 'Homepage wireframes', description: 'Desktop and phone.', status: 'open', due: day(7), createdBy: alice.id, createdAt: now - 23 * hour, updatedAt: now - 23 * hour, updatedBy: alice.id });
 	});
+	await rememberContacts(database, order.orgId, [{ name: 'Dana Whitfield', address: 'dana@example.com' }], DemoOrgs.acme.inboxAddress, now - 3 * hour);
 	for (const person of people) await syncInbox(database, person.id);
 }

@@ -103,7 +103,9 @@ export const inboxEntrySchema = z.strictObject({
 	lastActivityAt: time,
 	// triage state: written into members' entries only (guests never see the team's triage)
 	status: z.enum(['open', 'closed', 'snoozed']).optional(),
-	snoozeUntil: time.optional()
+	snoozeUntil: time.optional(),
+	// members only: when the team last sent an email in it (the Sent view)
+	lastSentAt: time.optional()
 });
 /** A record of `inboxEntrySchema`. */
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;

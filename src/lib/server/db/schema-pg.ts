@@ -82,7 +82,9 @@ export const conversations = pgTable(
 		// triage (see schema.ts)
 		status: text('status', { enum: ['open', 'closed', 'snoozed'] }).notNull().default('open'),
 		snoozeUntil: bigint('snooze_until', { mode: 'number' }),
-		snoozeUnlessReply: boolean('snooze_unless_reply').notNull().default(false)
+		snoozeUnlessReply: boolean('snooze_unless_reply').notNull().default(false),
+		// when the team last sent an email in it (the Sent view); null: never
+		lastSentAt: bigint('last_sent_at', { mode: 'number' })
 	},
 	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt), index('conversations_snooze').on(t.status, t.snoozeUntil)]
 );
@@ -194,6 +196,18 @@ export const mailMessages = pgTable(
 		createdAt: bigint('created_at', { mode: 'number' }).notNull()
 	},
 	(t) => [uniqueIndex('mail_messages_org_message_id').on(t.orgId, t.messageId), index('mail_messages_conversation').on(t.conversationId)]
+);
+
+/** People an organization has exchanged email with: the compose form's address suggestions. */
+export const contacts = pgTable(
+	'contacts',
+	{
+		orgId: text('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+		address: text('address').notNull(), // lower case
+		name: text('name').notNull(),
+		lastSeenAt: bigint('last_seen_at', { mode: 'number' }).notNull()
+	},
+	(t) => [primaryKey({ columns: [t.orgId, t.address] }), index('contacts_recent').on(t.orgId, t.lastSeenAt)]
 );
 
 /** Attachments of external messages; downloadable by the conversation's participants, guests included. */

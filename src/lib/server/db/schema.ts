@@ -78,7 +78,9 @@ export const conversations = sqliteTable(
 		// when a snoozed conversation reopens; the server's scheduler wakes it (see conversation-status.ts)
 		snoozeUntil: integer('snooze_until'),
 		// a snooze that an inbound message or a reply ends early
-		snoozeUnlessReply: integer('snooze_unless_reply', { mode: 'boolean' }).notNull().default(false)
+		snoozeUnlessReply: integer('snooze_unless_reply', { mode: 'boolean' }).notNull().default(false),
+		// when the team last sent an email in it (the Sent view); null: never
+		lastSentAt: integer('last_sent_at')
 	},
 	(t) => [index('conversations_org').on(t.orgId, t.lastActivityAt), index('conversations_snooze').on(t.status, t.snoozeUntil)]
 );
@@ -190,6 +192,18 @@ export const mailMessages = sqliteTable(
 		createdAt: integer('created_at').notNull()
 	},
 	(t) => [uniqueIndex('mail_messages_org_message_id').on(t.orgId, t.messageId), index('mail_messages_conversation').on(t.conversationId)]
+);
+
+/** People an organization has exchanged email with: the compose form's address suggestions. */
+export const contacts = sqliteTable(
+	'contacts',
+	{
+		orgId: text('org_id').notNull().references(() => organizations.id, { onDelete: 'cascade' }),
+		address: text('address').notNull(), // lower case
+		name: text('name').notNull(),
+		lastSeenAt: integer('last_seen_at').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.orgId, t.address] }), index('contacts_recent').on(t.orgId, t.lastSeenAt)]
 );
 
 /** Attachments of external messages; downloadable by the conversation's participants, guests included. */

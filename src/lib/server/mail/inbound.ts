@@ -15,6 +15,7 @@ import { recordActivity } from '../notifications.ts';
 import { conversationDoc } from '../../shared/doc-names.ts';
 import { createId, type ThreadMessage } from '../../shared/records.ts';
 import { fitThreadMessage } from './sanitize.ts';
+import { rememberContacts } from './contacts.ts';
 
 /** Size limits of inbound mail; the environment may lower or raise them. */
 export interface InboundLimits {
@@ -259,6 +260,8 @@ async function deliver(database: App, mail: ParsedMail, orgId: string): Promise<
 		if (!created) await applyActivityToStatus(database, convId, 'inbound');
 		await syncConversationInboxes(database, convId);
 		await recordActivity(database, { conversationId: convId, actorId: null, text: `Email from ${who}: ${snippet(record.text)}` });
+		const [org] = await db.select({ inbox: organizations.inboxAddress }).from(organizations).where(eq(organizations.id, orgId));
+		await rememberContacts(database, orgId, [from, ...to, ...cc], org?.inbox ?? null, now);
 	} catch (error) {
 		console.error(`[inbound] inbox/notification update for ${convId} failed: ${String(error)}`);
 	}

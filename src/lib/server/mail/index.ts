@@ -16,6 +16,8 @@ export interface MailMessage {
 	/** Sender; MAIL_FROM by default (replies go out from the organization's inbox address). */
 	from?: string;
 	cc?: string;
+	/** Blind copies: given to the SMTP envelope only (recorded in the local outbox, never in a thread). */
+	bcc?: string;
 	/** Threading headers for replies to external messages, each with angle brackets. */
 	messageId?: string;
 	inReplyTo?: string;
@@ -27,6 +29,7 @@ function recordedHeaders(message: MailMessage): Record<string, string> | null {
 	const headers: Record<string, string> = { ...message.headers };
 	if (message.from) headers.From = message.from;
 	if (message.cc) headers.Cc = message.cc;
+	if (message.bcc) headers.Bcc = message.bcc;
 	if (message.messageId) headers['Message-ID'] = message.messageId;
 	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
 	if (message.references?.length) headers.References = message.references.join(' ');
@@ -76,6 +79,7 @@ export async function sendMail(db: Db, message: MailMessage, config: Pick<Config
 			from: message.from ?? config.mailFrom,
 			to: message.to,
 			cc: message.cc,
+			bcc: message.bcc,
 			messageId: message.messageId,
 			inReplyTo: message.inReplyTo,
 			references: message.references,

@@ -11,6 +11,7 @@ import { conversations, mailMessages, organizations, outgoingReplies, users } fr
 import { readConversationGrant } from '../access-facts.ts';
 import { recordActivity } from '../notifications.ts';
 import { sendMail } from './index.ts';
+import { rememberContacts } from './contacts.ts';
 import { fitThreadMessage } from './sanitize.ts';
 import { snippet } from './inbound.ts';
 import { conversationDoc } from '../../shared/doc-names.ts';
@@ -53,7 +54,7 @@ export type ReplyResult =
 
 type Address = EmailAddress;
 
-function formatAddress(a: Address): string {
+export function formatAddress(a: Address): string {
 	const name = a.name.replace(/["\\\r\n]/g, '');
 	return name ? `"${name}" <${a.address}>` : a.address;
 }
@@ -164,7 +165,7 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 	await db.batch([
 		db.insert(mailMessages).values({ id: recordId, orgId: org.orgId, conversationId: request.conversationId, messageId, inReplyTo: parent.messageId, references: references.join(' '), direction: 'out', createdAt: now }),
 		db.update(outgoingReplies).set({ status: 'sent' }).where(eq(outgoingReplies.id, request.replyId)),
-		db.update(conversations).set({ lastActivityAt: now }).where(eq(conversations.id, request.conversationId))
+		db.update(conversations).set({ lastActivityAt: now, lastSentAt: now }).where(eq(conversations.id, request.conversationId))
 	]);
 	try {
 		await relay.serverEdit(conversationDoc(request.conversationId, 'thread'), (doc) => doc.getMap('messages').set(recordId, record));
@@ -172,6 +173,7 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 		await recordActivity(database, { conversationId: request.conversationId, actorId: request.userId, text: `${author?.name ?? 'Someone'} replied to ${names}: ${snippet(text)}` });
 		void touchConversation(database, request.conversationId, `${author?.name ?? 'Someone'}: ${snippet(text)}`);
 		await applyActivityToStatus(database, request.conversationId, 'reply');
+		await rememberContacts(database, org.orgId, [...recipients.to, ...recipients.cc], org.inbox, now);
 	} catch (error) {
 		console.error(`[reply] ${request.replyId} was sent but adding it to the thread failed: ${String(error)}`);
 	}
