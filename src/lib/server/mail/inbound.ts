@@ -186,18 +186,22 @@ async function deliver(database: App, mail: ParsedMail, orgId: string): Promise<
 	// the conversation of the newest message this one answers (In-Reply-To first, then References)
 	const related = [...new Set([...(inReplyTo ? [inReplyTo] : []), ...[...references].reverse()])];
 	let conversationId: string | null = null;
+	let answeredAt = 0;
 	if (related.length > 0) {
 		const rows = await db
-			.select({ conversationId: mailMessages.conversationId, messageId: mailMessages.messageId })
+			.select({ conversationId: mailMessages.conversationId, messageId: mailMessages.messageId, createdAt: mailMessages.createdAt })
 			.from(mailMessages)
 			.where(and(eq(mailMessages.orgId, orgId), inArray(mailMessages.messageId, related)));
 		const byMessageId = new Map(rows.map((r) => [r.messageId, r.conversationId]));
 		conversationId = related.map((id) => byMessageId.get(id)).find((c) => c !== undefined) ?? null;
+		answeredAt = Math.max(0, ...rows.filter((r) => r.conversationId === conversationId).map((r) => r.createdAt));
 	}
 	const created = conversationId === null;
 	const convId = conversationId ?? createId(now);
 	const recordId = createId(now);
-	const sentAt = mail.date && !Number.isNaN(mail.date.getTime()) && mail.date.getTime() <= now + 60_000 ? mail.date.getTime() : now;
+	const dated = mail.date && !Number.isNaN(mail.date.getTime()) && mail.date.getTime() <= now + 60_000 ? mail.date.getTime() : now;
+	// a Date header has whole seconds (and the sender's clock): an answer never sorts before what it answers
+	const sentAt = Math.max(dated, answeredAt + 1);
 
 	const files = mail.attachments.map((a, i) => ({
 		id: createId(now),
