@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createIndexedDbStore, createMemoryStore } from '../src/lib/sync/local-store.ts';
+import { createMemoryStore } from '../src/lib/sync/local-store.ts';
+import { createIndexedDbStore } from '../src/lib/sync/indexeddb-store.ts';
 import { SyncProvider, readUpdateRecords, type SocketLike } from '../src/lib/sync/provider.ts';
 import { RecordMap } from '../src/lib/sync/records.svelte.ts';
 import { SyncStatus } from '../src/lib/sync/sync-status.svelte.ts';

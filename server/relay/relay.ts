@@ -1,7 +1,6 @@
 // The relay's core: rooms, authorization on open, the write validator, durable acknowledgements,
 // fan-out and presence. It takes a minimal socket interface, so it is testable without one;
 // server/sync-endpoint.ts adapts WebSockets to it.
-import type { Client } from '@libsql/client';
 import * as Y from 'yjs';
 import { parseDocName, type DocRef } from '../../src/lib/shared/doc-names.ts';
 import {
@@ -20,13 +19,13 @@ import {
 	writeSyncUpdate,
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
-import { validateWrite } from '../../src/lib/shared/write-validator.ts';
-import { readConversationOrgId, readOrgMemberIds, resolveDocAccess, type DocAccess } from './access.ts';
+import { SYSTEM_ACTOR, validateWrite } from '../../src/lib/shared/write-validator.ts';
+import { GrantInterner, type AccessResolver, type DocAccess } from './access.ts';
 import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
 import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
-import { DocStore } from './doc-store.ts';
+import type { DocStorage, MergeParts } from './doc-store.ts';
 import { Merger, mergeMany } from './merger.ts';
-import { Room, SYSTEM_USER } from './room.ts';
+import { Room } from './room.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** Limits that protect the relay and the other clients from one client. */
@@ -78,19 +77,25 @@ const SETTLED = Promise.resolve();
 export const MAX_PRESENCE_PER_CONNECTION = 8;
 
 export interface RelayOptions {
-	client: Client;
+	/** Who may open and write what: the app answers from its database (src/lib/server/relay-access.ts). */
+	access: AccessResolver;
+	/**
+	 * Durable storage for documents, given the relay's merge (it runs large merges off the event
+	 * loop) to merge a snapshot with its log: DocStore over libsql, or PgDocStore for several nodes.
+	 */
+	store: (merge: MergeParts) => DocStorage;
 	limits?: Partial<RelayLimits>;
 	log?: (message: string) => void;
 	/**
 	 * Called after a client's write is stored (not for server edits): the app's side effects such as
 	 * mention notifications hang here, outside the relay's core. Must not throw; its result is ignored.
 	 */
-	onAccepted?: (doc: string, update: Uint8Array, actorId: string) => void;
+	onAccepted?: (doc: string, update: Uint8Array, actorId: string, relay: Relay) => void;
 	/**
 	 * Called by close() once no client is connected and every accepted write is stored, while server
 	 * edits still work: the app finishes what onAccepted started (inbox activity, notifications).
 	 */
-	beforeClose?: () => Promise<void>;
+	beforeClose?: (relay: Relay) => Promise<void>;
 }
 
 /** Which open subscriptions an access change may affect. */
@@ -102,8 +107,9 @@ export interface AccessFilter {
 
 export class Relay {
 	readonly limits: RelayLimits;
-	readonly store: DocStore;
-	#client: Client;
+	readonly store: DocStorage;
+	#access: AccessResolver;
+	#grants = new GrantInterner();
 	#rooms = new Map<string, Room>();
 	#loading = new Map<string, Promise<Room>>();
 	#connections = new Set<Connection>();
@@ -122,9 +128,9 @@ export class Relay {
 	#accessEpoch = 0;
 
 	constructor(options: RelayOptions) {
-		this.#client = options.client;
+		this.#access = options.access;
 		this.limits = { ...defaultLimits, ...options.limits };
-		this.store = new DocStore(options.client, (parts) => this.#merger.merge(parts));
+		this.store = options.store((parts) => this.#merger.merge(parts));
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#beforeClose = options.beforeClose;
@@ -210,7 +216,7 @@ export class Relay {
 		};
 		let epoch = this.#accessEpoch;
 		// unknown and forbidden names get the same answer
-		let access = ref ? await resolveDocAccess(this.#client, conn.identity.userId, ref) : null;
+		let access = ref ? await this.#docAccess(conn.identity.userId, ref) : null;
 		if (conn.closed) return;
 		if (!ref || !access || access.role === 'none') return refused();
 		if (!conn.subs.has(doc) && conn.subs.size >= this.limits.maxSubscriptions) {
@@ -222,7 +228,7 @@ export class Relay {
 		// see this subscription yet: decide again, or a user revoked meanwhile would stay subscribed.
 		while (epoch !== this.#accessEpoch && !conn.closed) {
 			epoch = this.#accessEpoch;
-			access = await resolveDocAccess(this.#client, conn.identity.userId, ref);
+			access = await this.#docAccess(conn.identity.userId, ref);
 			if (access.role === 'none') return conn.closed ? undefined : refused();
 		}
 		if (conn.closed) return;
@@ -287,11 +293,11 @@ export class Relay {
 		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows, this.#merger);
 		// a room loaded for the server's own edits has no subscriber's grant to take the org from,
 		// yet validating later client writes to `internal` needs the org's members and labels
-		if (!orgId && ref.scope === 'conversation') orgId = await readConversationOrgId(this.#client, ref.id);
+		if (!orgId && ref.scope === 'conversation') orgId = await this.#access.conversationOrgId(ref.id);
 		if (!orgId && ref.scope === 'org') orgId = ref.id;
 		room.orgId = orgId;
 		if (ref.scope === 'conversation' && ref.lane === 'internal' && orgId) {
-			room.members = await readOrgMemberIds(this.#client, orgId);
+			room.members = await this.#access.orgMemberIds(orgId);
 			const labelsDoc = `o/${orgId}/labels`;
 			room.labels = await this.#room(labelsDoc, parseDocName(labelsDoc)!, null);
 			room.labels.pins++;
@@ -342,7 +348,7 @@ export class Relay {
 		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => {
 			this.#send(conn, writeAck(doc, writeId));
 			try {
-				this.#onAccepted?.(doc, verdict.update, actorId);
+				this.#onAccepted?.(doc, verdict.update, actorId, this);
 			} catch (error) {
 				this.#log(`onAccepted failed for ${doc}: ${String(error)}`);
 			}
@@ -438,9 +444,9 @@ export class Relay {
 		ydoc.destroy();
 		if (updates.length === 0) return;
 		const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
-		const newBindings: Array<[number, string]> = room.isBound(ydoc.clientID) ? [] : [[ydoc.clientID, SYSTEM_USER]];
-		room.accept(update, SYSTEM_USER, newBindings);
-		await new Promise<void>((resolve) => this.#persist(room, update, SYSTEM_USER, newBindings, resolve));
+		const newBindings: Array<[number, string]> = room.isBound(ydoc.clientID) ? [] : [[ydoc.clientID, SYSTEM_ACTOR]];
+		room.accept(update, SYSTEM_ACTOR, newBindings);
+		await new Promise<void>((resolve) => this.#persist(room, update, SYSTEM_ACTOR, newBindings, resolve));
 		this.#forward(room, update, null);
 	}
 
@@ -457,6 +463,11 @@ export class Relay {
 		if (loaded) return loaded.stateAsync();
 		// a read (notifications reading assignees, tests) does not keep the document in memory
 		return (await this.store.load(doc)).state;
+	}
+
+	/** The app's answer on (userId, ref), as the relay's one shared copy of that grant. */
+	async #docAccess(userId: string, ref: DocRef): Promise<DocAccess> {
+		return this.#grants.intern(await this.#access.docAccess(userId, ref));
 	}
 
 	// ---- presence ---------------------------------------------------------------------------
@@ -517,7 +528,7 @@ export class Relay {
 		this.#accessEpoch++;
 		for (const room of this.#rooms.values()) {
 			if (room.members && room.orgId && (!filter.orgId || filter.orgId === room.orgId))
-				room.members = await readOrgMemberIds(this.#client, room.orgId);
+				room.members = await this.#access.orgMemberIds(room.orgId);
 		}
 		// Decide every affected subscription first, then apply all changes in one synchronous step:
 		// applying each as soon as it was read would let one lane keep receiving updates (fan-out
@@ -529,7 +540,7 @@ export class Relay {
 			for (const [doc, sub] of [...conn.subs]) {
 				if (filter.conversationId && !(sub.ref.scope === 'conversation' && sub.ref.id === filter.conversationId)) continue;
 				if (filter.orgId && sub.access.orgId !== filter.orgId && !(sub.ref.scope === 'org' && sub.ref.id === filter.orgId)) continue;
-				decided.push({ conn, doc, sub, access: await resolveDocAccess(this.#client, conn.identity.userId, sub.ref) });
+				decided.push({ conn, doc, sub, access: await this.#docAccess(conn.identity.userId, sub.ref) });
 			}
 		}
 		for (const { conn, doc, sub, access } of decided) {
@@ -649,7 +660,7 @@ export class Relay {
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
 		await this.#queue.drain();
 		try {
-			await this.#beforeClose?.();
+			await this.#beforeClose?.(this);
 		} catch (error) {
 			this.#log(`finishing work before closing failed: ${String(error)}`);
 		}

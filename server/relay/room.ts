@@ -1,15 +1,12 @@
 // One document held by the relay: its bytes (not a live Y.Doc), the validator's small index, the
 // connections subscribed to it, and their presence.
 import type { DocRef } from '../../src/lib/shared/doc-names.ts';
-import { createDocIndex, indexUpdate, type DocIndex } from '../../src/lib/shared/write-validator.ts';
+import { SYSTEM_ACTOR, createDocIndex, indexUpdate, type DocIndex } from '../../src/lib/shared/write-validator.ts';
 import type { Connection } from './connection.ts';
 import { mergeMany, type Merger } from './merger.ts';
 
 /** Fold the room's parts once there are this many (see #fold). */
 const FOLD_AT_PARTS = 64;
-
-/** The user id the server's own writes are bound to. */
-export const SYSTEM_USER = 'system';
 
 interface PresenceState {
 	clock: number;
@@ -170,7 +167,7 @@ export class Room {
 		if (!this.#index) {
 			// the index and the room share one bindings map: both record the same client → user pairs
 			const index = { ...createDocIndex(), bindings: this.#bindings };
-			indexUpdate(index, this.state(), SYSTEM_USER);
+			indexUpdate(index, this.state(), SYSTEM_ACTOR);
 			this.#index = index;
 		}
 		return this.#index;
@@ -189,7 +186,7 @@ export class Room {
 
 	/** A client id bound to the server's own writes in this document, or a fresh one. */
 	serverClientId(): number {
-		for (const [client, user] of this.#bindings) if (user === SYSTEM_USER) return client;
+		for (const [client, user] of this.#bindings) if (user === SYSTEM_ACTOR) return client;
 		let id: number;
 		do id = Math.floor(Math.random() * 0x7fffffff) + 1;
 		while (this.#bindings.has(id));

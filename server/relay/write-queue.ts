@@ -1,7 +1,7 @@
 // Group commit: every accepted update waits here until the transaction that stores it has
 // committed; only then is its sender acknowledged (DESIGN.md §5). One transaction is in flight at
 // a time, and it takes everything that queued up meanwhile, so the cost of a commit is shared.
-import type { DocStore, PendingRow } from './doc-store.ts';
+import type { DocStorage, PendingRow } from './doc-store.ts';
 
 interface Entry {
 	row: PendingRow | null; // null: an acknowledgement that only has to wait for the rows queued before it
@@ -9,7 +9,7 @@ interface Entry {
 }
 
 export class WriteQueue {
-	#store: DocStore;
+	#store: DocStorage;
 	#queue: Entry[] = [];
 	#inFlight: Promise<void> | null = null;
 	#scheduled = false;
@@ -19,7 +19,7 @@ export class WriteQueue {
 	#nextAt = 0;
 	#onError: (error: unknown) => void;
 
-	constructor(store: DocStore, onError: (error: unknown) => void) {
+	constructor(store: DocStorage, onError: (error: unknown) => void) {
 		this.#store = store;
 		this.#onError = onError;
 	}

@@ -2,7 +2,7 @@
 // (app) layout in the browser only, plus the user's own documents (inbox index, private records)
 // that every list reads. A module singleton so the shell (rendered above the (app) layout) sees it.
 import { SyncProvider } from '$lib/sync/provider.ts';
-import { createIndexedDbStore } from '$lib/sync/local-store.ts';
+import { createIndexedDbStore } from '$lib/sync/indexeddb-store.ts';
 import { RecordMap } from '$lib/sync/records.svelte.ts';
 import { SyncStatus } from '$lib/sync/sync-status.svelte.ts';
 import { conversationDoc } from '$lib/shared/doc-names.ts';

@@ -3,7 +3,7 @@
 // commit, never blocks or changes the write itself; mentions the policy does not allow are ignored.
 import * as Y from 'yjs';
 import { eq } from 'drizzle-orm';
-import type { App } from './app.ts';
+import type { Activity, App } from './app-types.ts';
 import { conversationParticipants, users } from './db/schema.ts';
 import { readConversationGrant } from './access-facts.ts';
 import { addMemberParticipants, filterOrgMembers, recordActivity, recordPersonalNotification } from './notifications.ts';
@@ -33,13 +33,6 @@ async function readName(database: App, userId: string): Promise<string> {
 	return name;
 }
 
-export interface Activity {
-	actorId: string;
-	text: string;
-	skip: string[];
-}
-/** Activity waiting per conversation id, held by the app. */
-export type ActivityQueues = Map<string, Activity[]>;
 /** Least time between two activity notifications of one conversation while messages keep coming. */
 const ACTIVITY_SPACING_MS = 500;
 

@@ -1,7 +1,7 @@
 // Triage: the one place a conversation's status (open / closed / snoozed) changes, and the
 // scheduler that wakes snoozed conversations. Status is team-wide and members-only: it is written
 // into members' inbox entries and never into a guest's.
-import type { App } from './app.ts';
+import type { App, Waker } from './app-types.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
 import { computeAccess } from '../shared/policy.ts';
 import type { InboxEntry } from '../shared/records.ts';
@@ -104,13 +104,6 @@ async function writeStatusToInboxes(database: App, conversationId: string, state
 // The wake-up scheduler: one timer per database, armed for the earliest stored snooze_until, so
 // snoozes fire on time with nobody online and survive a restart (the times are in the database;
 // `scheduleSnoozeWakeups` at start fires the ones that came due while the server was down).
-/** The wake-up scheduler's state; the app holds one. */
-export interface Waker {
-	timer: NodeJS.Timeout | null;
-	running: boolean;
-	again: boolean;
-	stopped: boolean;
-}
 export function createWaker(): Waker {
 	return { timer: null, running: false, again: false, stopped: false };
 }

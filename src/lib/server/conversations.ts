@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, organizations } from './db/schema.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
-import type { App } from './app.ts';
+import type { App } from './app-types.ts';
 import { canCreateConversation, computeAccess, type Grant, type OrgRole } from '../shared/policy.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
 import { createId, type InboxEntry, type ThreadEvent } from '../shared/records.ts';
@@ -98,8 +98,6 @@ export async function syncConversationInboxes(
 	for (const id of ids) await syncInbox(database, id, snippets);
 }
 
-/** Debounced activity per conversation id, held by the app (one timer per conversation). */
-export type PendingTouches = Map<string, { timer: NodeJS.Timeout; first: number; waiters: Array<() => void>; run: () => Promise<void> }>;
 /** How long activity in a conversation settles before inboxes are updated (one write per burst, not per message). */
 export const TOUCH_SETTLE_MS = 750;
 /** During continuous activity, inboxes are still updated this often. */

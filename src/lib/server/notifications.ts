@@ -4,7 +4,7 @@
 import type { Client } from '@libsql/client';
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { App } from './app.ts';
+import type { App, Mailer } from './app-types.ts';
 import { conversationParticipants, conversations, memberships, notificationSettings, notifications, organizations, users } from './db/schema.ts';
 import { readConversationFactsForUsers, readConversationGrant } from './access-facts.ts';
 import { readConfig } from './config.ts';
@@ -314,12 +314,6 @@ async function sendBatch(
 	return true;
 }
 
-/** The batch mailer's state; the app holds one. */
-export interface Mailer {
-	timer: NodeJS.Timeout | null;
-	running: boolean;
-	again: boolean;
-}
 export function createMailer(): Mailer {
 	return { timer: null, running: false, again: false };
 }

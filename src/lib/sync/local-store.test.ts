@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createIndexedDbStore, createMemoryStore, type LocalStore } from './local-store.ts';
+import { createMemoryStore, type LocalStore } from './local-store.ts';
+import { createIndexedDbStore } from './indexeddb-store.ts';
 
 function chatUpdate(key: string, text: string): Uint8Array {
 	const doc = new Y.Doc();

@@ -3,8 +3,6 @@
 // reload never loses a local change: a write is stored here before it is sent.
 import { UpdateParts } from './update-parts.ts';
 
-export { createIndexedDbStore } from './indexeddb-store.ts';
-
 /** A local update the server has not acknowledged yet, with the id it is (re)sent under. */
 export interface PendingWrite {
 	writeId: number;

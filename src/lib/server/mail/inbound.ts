@@ -8,7 +8,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Database } from '../db/index.ts';
 import { attachments, conversations, mailMessages, organizations } from '../db/schema.ts';
-import type { App } from '../app.ts';
+import type { App } from '../app-types.ts';
 import { syncConversationInboxes, MAX_SUBJECT } from '../conversations.ts';
 import { applyActivityToStatus } from '../conversation-status.ts';
 import { recordActivity } from '../notifications.ts';

@@ -1,0 +1,54 @@
+// The running app's shape, apart from createApp (app.ts) that builds it: the modules the app is made
+// of take `App` from here, so app.ts can import them without an import cycle (npm run check:deps).
+import type { Relay } from '../../../server/relay/relay.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/index.ts';
+import type { Limiters } from './rate-limit.ts';
+
+/** Debounced activity per conversation id, held by the app (one timer per conversation; conversations.ts). */
+export type PendingTouches = Map<string, { timer: NodeJS.Timeout; first: number; waiters: Array<() => void>; run: () => Promise<void> }>;
+
+/** One activity notification waiting to go out (chat-activity.ts). */
+export interface Activity {
+	actorId: string;
+	text: string;
+	skip: string[];
+}
+/** Activity waiting per conversation id, held by the app. */
+export type ActivityQueues = Map<string, Activity[]>;
+
+/** The batch mailer's state; the app holds one (notifications.ts). */
+export interface Mailer {
+	timer: NodeJS.Timeout | null;
+	running: boolean;
+	again: boolean;
+}
+
+/** The wake-up scheduler's state; the app holds one (conversation-status.ts). */
+export interface Waker {
+	timer: NodeJS.Timeout | null;
+	running: boolean;
+	again: boolean;
+	stopped: boolean;
+}
+
+/**
+ * The running app. It is a `Database` too (db, client, url), so code that only reads and writes rows
+ * takes it as one; code that also edits documents, times activity or sends mail takes the App.
+ */
+export interface App extends Database {
+	readonly config: Config;
+	/** The relay: the only writer of documents. The socket adapter (server/sync-endpoint.ts) feeds it connections. */
+	readonly relay: Relay;
+	/** Debounced inbox activity per conversation (conversations.ts `touchConversation`). */
+	readonly touches: PendingTouches;
+	/** Activity notifications waiting per conversation (chat-activity.ts). */
+	readonly activityQueues: ActivityQueues;
+	/** The notification email batcher (notifications.ts). */
+	readonly mailer: Mailer;
+	/** The snooze wake-up scheduler (conversation-status.ts). */
+	readonly waker: Waker;
+	readonly limiters: Limiters;
+	/** Stops timers, closes the relay (which stores pending activity first) and the database. */
+	close(): Promise<void>;
+}
