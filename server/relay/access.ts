@@ -37,10 +37,12 @@ export class GrantInterner {
 	intern(access: DocAccess): DocAccess {
 		const { role, lane, orgId } = access;
 		if (role === 'none' || !lane.read) return NO_ACCESS;
-		const key = `${role}|${+lane.read}${+lane.write}${+lane.presence}|${orgId ?? ''}`;
+		const key = `${role}|${+lane.read}${+lane.write}${+lane.presence}${+(lane.moderate === true)}|${orgId ?? ''}`;
 		let shared = this.#interned.get(key);
 		if (!shared) {
-			shared = Object.freeze({ role, lane: Object.freeze({ read: lane.read, write: lane.write, presence: lane.presence }), orgId });
+			const copy: LaneGrant = { read: lane.read, write: lane.write, presence: lane.presence };
+			if (lane.moderate === true) copy.moderate = true;
+			shared = Object.freeze({ role, lane: Object.freeze(copy), orgId });
 			this.#interned.set(key, shared);
 		}
 		return shared;

@@ -329,6 +329,8 @@ export class Relay {
 			actorId,
 			lane: sub.ref.lane,
 			canWrite: sub.access.lane.write,
+			canModerate: sub.access.lane.moderate === true,
+			actorName: conn.identity.name,
 			isMember: (userId) => room.members?.has(userId) ?? false,
 			labelExists: (labelId) => room.labels?.index().current.has(`labels\u0000${labelId}`) ?? false,
 			maxUpdateBytes: this.limits.maxUpdateBytes
@@ -551,6 +553,8 @@ export class Relay {
 			} else if (access.role !== sub.access.role || access.lane.write !== sub.access.lane.write) {
 				sub.access = access;
 				this.#send(conn, writeAccess(doc, access.role));
+			} else {
+				sub.access = access; // e.g. moderation gained or lost with an org role: nothing the client is told
 			}
 		}
 	}

@@ -4,7 +4,18 @@
 import type { AppClient } from '$lib/client/app-client.svelte.ts';
 import type { ConversationLanes, MemberLanes } from '$lib/client/conversation.svelte.ts';
 import { formatDocName } from '$lib/shared/doc-names.ts';
-import { chatKey, createId, deleteRecord, personalLabelKey, setRecord, type Label, type RecordVerdict, type Task } from '$lib/shared/records.ts';
+import {
+	chatKey,
+	createId,
+	deleteRecord,
+	personalLabelKey,
+	removedChatMessage,
+	setRecord,
+	type ChatMessage,
+	type Label,
+	type RecordVerdict,
+	type Task
+} from '$lib/shared/records.ts';
 
 /** What these writes need of the app client: the replica and whose private document it is. */
 type Client = Pick<AppClient, 'provider' | 'userId' | 'inbox' | 'reads'>;
@@ -17,6 +28,15 @@ function privateDoc(client: Client) {
 export function sendChat(lanes: ConversationLanes, authorId: string, text: string, mentions: string[], now = Date.now()): RecordVerdict {
 	const key = chatKey(authorId, createId(now));
 	return setRecord(lanes.doc(lanes.chatDoc), 'chat', 'messages', key, { id: key, authorId, text, mentions, createdAt: now });
+}
+
+/**
+ * Removes a chat message for everyone: replaced, not deleted, so everyone sees "message removed by
+ * <name>". Its author may; so may an owner or admin (grant.lanes.chat.moderate) for anyone's. The
+ * relay checks that `by` is the signed-in user, name included.
+ */
+export function removeChat(lanes: ConversationLanes, message: ChatMessage, by: { id: string; name: string }, now = Date.now()): RecordVerdict {
+	return setRecord(lanes.doc(lanes.chatDoc), 'chat', 'messages', message.id, removedChatMessage(message, by, now));
 }
 
 /** Keeps (or, when empty, drops) this user's unsent text for a conversation. */

@@ -81,8 +81,9 @@ export async function handleAcceptedWrite(database: App, doc: string, update: Ui
 		for (const value of writtenValues(update)) {
 			if (ref.lane === 'chat') {
 				const parsed = chatMessageSchema.safeParse(value);
-				// the validator bound the key to the author; a value by someone else is an old one being deleted or moved
-				if (parsed.success && parsed.data.authorId === actorId) await recordChatMessage(database, ref.id, parsed.data);
+				// the validator bound the key to the author; a value by someone else is an old one being deleted or
+				// moved, or a moderator's removal; a removal is no news to anyone
+				if (parsed.success && parsed.data.authorId === actorId && !parsed.data.removed) await recordChatMessage(database, ref.id, parsed.data);
 			} else {
 				const parsed = assigneeSchema.safeParse(value);
 				if (parsed.success && parsed.data.assignedBy === actorId && parsed.data.userId !== actorId) {

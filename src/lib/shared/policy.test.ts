@@ -241,3 +241,31 @@ describe('computeOrgDocAccess', () => {
 		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'tasks' }, people.guest)).toEqual(r);
 	});
 });
+
+// Moderation: an organization's owners and admins may remove anyone's chat message in its
+// conversations; plain members and guests only their own (the validator's record rules).
+const moderationRows: Array<[Person, boolean]> = [
+	['owner', true],
+	['admin', true],
+	['member', false],
+	['member not a participant', false],
+	['guest', false],
+	['member of another org', false],
+	['signed out', false],
+	['member, conversation does not exist', false]
+];
+
+describe('computeAccess: moderation of chat', () => {
+	it.each(moderationRows)('%s may remove others\' chat messages: %s', (person, allowed) => {
+		const { lanes } = computeAccess(people[person]);
+		expect(lanes.chat.moderate === true).toBe(allowed);
+		// only chat is moderated, and moderation never widens what can be read or written
+		for (const lane of ['thread', 'tasks', 'internal'] as const) expect(lanes[lane].moderate).toBeUndefined();
+		if (allowed) expect(lanes.chat).toEqual({ read: true, write: true, presence: true, moderate: true });
+	});
+
+	it('reaches the relay through computeDocAccess', () => {
+		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'chat' }, people.admin).moderate).toBe(true);
+		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'chat' }, people.guest).moderate).toBeUndefined();
+	});
+});

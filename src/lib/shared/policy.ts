@@ -28,6 +28,11 @@ export interface LaneGrant {
 	read: boolean;
 	write: boolean;
 	presence: boolean;
+	/**
+	 * May remove other people's records of this lane (chat: replace a message by "message removed
+	 * by <name>"; the write validator's record rules say what a removal is). Present only when true.
+	 */
+	moderate?: true;
 }
 
 /** Who may be @mentioned: anyone in the org, only people in the conversation, or nobody. */
@@ -62,7 +67,7 @@ const READ_WRITE: LaneGrant = { read: true, write: true, presence: true };
 
 /**
  * The lanes table of DESIGN.md §1, one column per role. `write` on chat means "own messages";
- * the write validator enforces authorship. Thread is written by the server only.
+ * the write validator enforces authorship. `moderate` is added by computeAccess (owners, admins). Thread is written by the server only.
  */
 const laneTable: Record<Role, Record<ConversationLane, LaneGrant>> = {
 	member: { thread: READ, chat: READ_WRITE, tasks: READ_WRITE, internal: READ_WRITE },
@@ -131,6 +136,10 @@ function mayManageGuests(facts: AccessFacts): boolean {
 	return facts.orgRole !== null;
 }
 
+function mayModerate(facts: AccessFacts): boolean {
+	return facts.orgRole === 'owner' || facts.orgRole === 'admin';
+}
+
 /** Computes a user's grant on a conversation from facts: the single source of DESIGN.md §1. */
 export function computeAccess(facts: AccessFacts): Grant {
 	const role = computeRole(facts);
@@ -142,6 +151,9 @@ export function computeAccess(facts: AccessFacts): Grant {
 		const manage = mayManageGuests(facts);
 		actions.inviteGuest = manage;
 		actions.revokeGuest = manage;
+		// moderation: the organization's owners and admins may remove anyone's chat message in its
+		// conversations (a guest's too); plain members only their own, guests only their own
+		if (mayModerate(facts)) lanes.chat.moderate = true;
 	}
 	return { role, lanes, actions };
 }

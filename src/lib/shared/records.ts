@@ -49,15 +49,27 @@ export type ThreadEvent = z.infer<typeof threadEventSchema>;
 /** Chat keys: `<authorId>:<id>`, so the author is readable from the key in the update bytes. */
 const chatKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{1,64}$/);
 
-/** An internal chat message; `id` is its key. */
-export const chatMessageSchema = z.strictObject({
-	id: chatKeySchema,
-	authorId: id,
-	text: z.string().min(1).max(MAX_CHAT_TEXT),
-	mentions: z.array(id).max(100),
-	createdAt: time,
-	editedAt: time.optional()
-});
+/**
+ * An internal chat message; `id` is its key. A removed message keeps its key, author and time
+ * (so it stays in place) and has no text or mentions, only who removed it: the remover's own
+ * name, checked by the relay, because guests cannot look up an admin's name.
+ */
+export const chatMessageSchema = z
+	.strictObject({
+		id: chatKeySchema,
+		authorId: id,
+		text: z.string().max(MAX_CHAT_TEXT),
+		mentions: z.array(id).max(100),
+		createdAt: time,
+		editedAt: time.optional(),
+		removed: z.strictObject({ by: id, name: name.min(1), at: time }).optional()
+	})
+	.superRefine((m, ctx) => {
+		if (m.removed === undefined && m.text.length === 0) ctx.addIssue({ code: 'custom', path: ['text'], message: 'A message needs text' });
+		if (m.removed !== undefined && (m.text !== '' || m.mentions.length > 0)) {
+			ctx.addIssue({ code: 'custom', path: ['removed'], message: 'A removed message keeps no text or mentions' });
+		}
+	});
 /** A record of `chatMessageSchema`. */
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
@@ -221,6 +233,11 @@ export function createId(now: number = Date.now()): string {
 	let random = '';
 	for (const b of bytes) random += CROCKFORD[b & 31];
 	return time + random;
+}
+
+/** The record that replaces a chat message removed by `by` (a moderator, or its author). */
+export function removedChatMessage(message: ChatMessage, by: { id: string; name: string }, at: number): ChatMessage {
+	return { id: message.id, authorId: message.authorId, text: '', mentions: [], createdAt: message.createdAt, removed: { by: by.id, name: by.name, at } };
 }
 
 /** The key of a chat message: `<authorId>:<id>`. */

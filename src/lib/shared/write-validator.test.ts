@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { createDocIndex, indexUpdate, validateWrite, type DocIndex, type WriteContext, type WriteVerdict } from './write-validator.ts';
 import type { Lane } from './doc-names.ts';
-import type { ChatMessage, Task } from './records.ts';
+import { removedChatMessage, type ChatMessage, type Task } from './records.ts';
 
 const ALICE = 'alice';
 const BOB = 'bob';
@@ -405,5 +405,73 @@ describe('validateWrite on crafted shapes', () => {
 		const verdict = validateWrite(createDocIndex(), craft(3, 1000, Array(2000).fill([0, 1000])), ctx);
 		expect(verdict).toMatchObject({ ok: true, duplicate: false, newBindings: [[3, ALICE]] });
 		expect(performance.now() - started).toBeLessThan(500);
+	});
+});
+
+describe('moderation: owners and admins remove any chat message, as "removed by <name>"', () => {
+	const ADMIN = 'ada';
+	const mod: Partial<WriteContext> = { canModerate: true, actorName: 'Ada' };
+	const removal = (m: ChatMessage, by = ADMIN, name = 'Ada') => removedChatMessage(m, { id: by, name }, 9);
+	/** Gus (a guest) posts gus:m1 and Bob posts bob:m1; returns a moderator's synced replica. */
+	const posted = (r: Relay) => {
+		accept(r, write(r.client(3), (d) => d.getMap('messages').set('gus:m1', chat(GUEST, 'm1', 'x'.repeat(5000)))), GUEST);
+		accept(r, write(r.client(2), (d) => d.getMap('messages').set('bob:m1', chat(BOB, 'm1'))), BOB);
+		return r.client(4);
+	};
+	// [description, build the update (after setup), actor, context, expected reason or 'ok']
+	const cases: Array<[string, (r: Relay) => Uint8Array, string, Partial<WriteContext>, string]> = [
+		['a moderator replaces a guest\'s message by a removal naming them', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1')))), ADMIN, mod, 'ok'],
+		['a moderator replaces a member\'s message by a removal', (r) => write(posted(r), (d) => d.getMap('messages').set('bob:m1', removal(chat(BOB, 'm1')))), ADMIN, mod, 'ok'],
+		['an author replaces their own message by a removal', (r) => write((posted(r), r.client(2)), (d) => d.getMap('messages').set('bob:m1', removal(chat(BOB, 'm1'), BOB, 'Bob'))), BOB, { actorName: 'Bob' }, 'ok'],
+		['a plain member (no moderation) cannot remove another\'s message', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1'), ALICE, 'Alice'))), ALICE, { actorName: 'Alice' }, 'not-owner'],
+		['a guest cannot remove another\'s message', (r) => write((posted(r), r.client(3)), (d) => d.getMap('messages').set('bob:m1', removal(chat(BOB, 'm1'), GUEST, 'Gus'))), GUEST, { actorName: 'Gus' }, 'not-owner'],
+		['a guest with a forged moderation flag still cannot delete outright', (r) => write((posted(r), r.client(3)), (d) => d.getMap('messages').delete('bob:m1')), GUEST, { canModerate: true }, 'not-owner'],
+		['a moderator cannot delete a message outright (no trace)', (r) => write(posted(r), (d) => d.getMap('messages').delete('gus:m1')), ADMIN, mod, 'not-owner'],
+		['a moderator cannot rewrite a message', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', chat(GUEST, 'm1', 'put words in mouth'))), ADMIN, mod, 'not-owner'],
+		['a moderator cannot keep text in a removal', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', { ...removal(chat(GUEST, 'm1')), text: 'still here' })), ADMIN, mod, 'invalid-record'],
+		['a removal must name the moderator, not someone else', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1'), BOB, 'Bob'))), ADMIN, mod, 'not-author'],
+		['a removal must carry the moderator\'s own name', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1'), ADMIN, 'The CEO'))), ADMIN, mod, 'not-author'],
+		['a moderator cannot move a message to another author', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m1', { ...removal(chat(GUEST, 'm1')), authorId: BOB })), ADMIN, mod, 'not-owner'],
+		['a moderator cannot make up a removed message of someone else', (r) => write(posted(r), (d) => d.getMap('messages').set('gus:m9', removal(chat(GUEST, 'm9')))), ADMIN, mod, 'foreign-key'],
+		['a removal made on an older version than the live one is refused (it would hide the live one)', (r) => {
+			const stale = posted(r);
+			accept(r, write(r.client(3), (d) => d.getMap('messages').set('gus:m1', { ...chat(GUEST, 'm1', 'edited'), editedAt: 2 })), GUEST);
+			return write(stale, (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1'))));
+		}, ADMIN, mod, 'not-owner'],
+		['the author cannot restore a removed message', (r) => {
+			accept(r, write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1')))), ADMIN, mod);
+			return write(r.client(3), (d) => d.getMap('messages').set('gus:m1', chat(GUEST, 'm1', 'back again')));
+		}, GUEST, {}, 'not-owner'],
+		['the author cannot delete the removal', (r) => {
+			accept(r, write(posted(r), (d) => d.getMap('messages').set('gus:m1', removal(chat(GUEST, 'm1')))), ADMIN, mod);
+			return write(r.client(3), (d) => d.getMap('messages').delete('gus:m1'));
+		}, GUEST, {}, 'not-owner']
+	];
+
+	function accept(relay: Relay, update: Uint8Array, actorId: string, over: Partial<WriteContext> = {}) {
+		const verdict = relay.send(update, actorId, over);
+		if (!verdict.ok) throw new Error(`setup write refused: ${verdict.reason} ${verdict.message}`);
+	}
+
+	it.each(cases)('%s', (_name, build, actor, over, expected) => {
+		const relay = createRelay('chat');
+		const update = build(relay);
+		const before = snapshot(relay.index);
+		const verdict = relay.send(update, actor, over);
+		if (expected !== 'ok') {
+			expect(verdict).toMatchObject({ ok: false, reason: expected });
+			expect(relay.index).toEqual(before);
+			return;
+		}
+		expect(verdict).toMatchObject({ ok: true, duplicate: false });
+		// what everyone now sees under that key: no text, who removed it, original author and time kept
+		const key = [...relay.stored.getMap('messages').entries()].find(([, v]) => (v as ChatMessage).removed)?.[0] ?? 'none removed';
+		const shown = relay.stored.getMap('messages').get(key) as ChatMessage;
+		expect(shown).toMatchObject({ text: '', mentions: [], createdAt: 1, removed: { by: actor } });
+		expect(key.startsWith(`${shown.authorId}:`)).toBe(true);
+		// and the index agrees with the stored document (the next write is checked against the removal)
+		const rebuilt = createDocIndex();
+		indexUpdate(rebuilt, Y.encodeStateAsUpdate(relay.stored), 'system');
+		expect(rebuilt.current.has(`messages\u0000${key}`)).toBe(true);
 	});
 });

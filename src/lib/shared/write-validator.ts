@@ -30,6 +30,10 @@ export interface WriteContext {
 	lane: Lane;
 	/** From the grant: laneGrant(...).write or computeDocAccess(...).write. */
 	canWrite: boolean;
+	/** From the grant: `moderate` (owners and admins on chat) lets the actor remove anyone's record (see RecordRule.removal). */
+	canModerate?: boolean;
+	/** The actor's display name; when given, a removal must carry it (everyone is shown "removed by <name>"). */
+	actorName?: string;
 	/** For internal.assignees / taskAssignees: members only, never guests. */
 	isMember(userId: string): boolean;
 	/** For internal.labels: the org label exists. */
@@ -78,9 +82,15 @@ interface RecordRule {
 	removable: boolean;
 	/** References to other records or users that must exist; returns a message when one does not. */
 	references?: (value: Value, ctx: WriteContext) => string | null;
+	/**
+	 * Authored records only: the field that marks a record as removed (`{ by, name, at }`). A removal
+	 * names the actor who made it; a moderator (WriteContext.canModerate) may replace anyone's live
+	 * record with a removal of it — same key, same author — but never delete it or write anything else.
+	 */
+	removal?: string;
 }
 
-const authored = (authorField: string): RecordRule => ({ authorField, removable: true });
+const authored = (authorField: string, removal?: string): RecordRule => ({ authorField, removable: true, removal });
 const removable: RecordRule = { removable: true };
 const member = (value: Value, ctx: WriteContext) =>
 	ctx.isMember(String(value.userId)) ? null : 'Only members of the organization can be assigned';
@@ -88,7 +98,7 @@ const member = (value: Value, ctx: WriteContext) =>
 /** The record rules, by lane and root (who may write at all is the grant's `canWrite`). */
 const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: RecordRule } } = {
 	thread: { messages: removable, events: removable },
-	chat: { messages: authored('authorId') },
+	chat: { messages: authored('authorId', 'removed') },
 	// tasks are closed, not deleted: guests keep seeing what they saw
 	tasks: { tasks: { removable: false } },
 	internal: {
@@ -306,6 +316,13 @@ function forEachEffectiveDeletion(
 	}
 }
 
+/** The removal mark of a record (`{ by, name }`, unchecked beyond that), undefined when it has none, null when it is not an object. */
+function removalOf(value: Value | null | undefined, field: string): { by: unknown; name: unknown } | null | undefined {
+	const mark = value?.[field];
+	if (mark === undefined) return undefined;
+	return typeof mark === 'object' && mark !== null ? (mark as { by: unknown; name: unknown }) : null;
+}
+
 const contentNames: Array<[unknown, string]> = [
 	[Y.ContentType, 'a nested Y type'],
 	[Y.ContentString, 'Y.Text content'],
@@ -351,6 +368,7 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 
 	// every struct: a JSON record of a known root, or the actor's own deleted/GC leftovers
 	const liveKeys = new Set<string>(); // keys this update leaves with a value of its own
+	const moderatedKeys = new Set<string>(); // others' records this update replaces with a removal by a moderator
 	const deletedKeys = new Set<string>(); // keys this update deletes or appends a deleted item to
 	const keyOf = new Map<Y.Item, { root: string; key: string }>();
 	for (const s of a.structs) {
@@ -375,18 +393,32 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		if (!isLaneRoot(lane, root)) refuse(ReasonCode.UnknownRoot, `No root "${root}" in ${lane}`);
 		keyOf.set(s, where);
 		const rule = ruleOf(lane, root);
-		if (rule.authorField !== undefined) {
+		const ek = entryKey(root, key);
+		const deletedHere = isDeleted || a.isDeletedHere(s.id.client, s.id.clock);
+		const lastValue = !deletedHere && !a.origins.has(idKey(s.id.client, s.id.clock));
+		const value = isAny ? ((s.content as Y.ContentAny).arr[0] as Value | null) : undefined;
+		const removal = rule.removal !== undefined && isAny ? removalOf(value, rule.removal) : undefined;
+		if (removal !== undefined && (removal?.by !== actorId || (ctx.actorName !== undefined && removal?.name !== ctx.actorName))) {
+			refuse(ReasonCode.NotAuthor, 'A removal must name you');
+		}
+		// moderation: the removal replaces the live value itself (its origin), keeping key and author
+		const moderates =
+			ctx.canModerate === true &&
+			removal !== undefined &&
+			lastValue &&
+			s.origin !== null &&
+			index.current.get(ek) === idKey(s.origin.client, s.origin.clock) &&
+			key.startsWith(`${String(value?.[rule.authorField!])}:`);
+		if (moderates) moderatedKeys.add(ek);
+		else if (rule.authorField !== undefined) {
 			// attribution is immutable: an overwrite continues the author's own item
 			if (s.origin && ownerOf(s.origin.client) !== actorId) refuse(ReasonCode.NotOwner, 'You can only change your own messages');
 			if (!key.startsWith(`${actorId}:`)) refuse(ReasonCode.ForeignKey, 'Keys must begin with your user id');
 		}
-		const ek = entryKey(root, key);
-		const deletedHere = isDeleted || a.isDeletedHere(s.id.client, s.id.clock);
 		if (deletedHere) deletedKeys.add(ek);
-		else if (!a.origins.has(idKey(s.id.client, s.id.clock))) liveKeys.add(ek);
+		else if (lastValue) liveKeys.add(ek);
 		if (!isAny) continue;
-		const value = (s.content as Y.ContentAny).arr[0];
-		if (rule.authorField !== undefined && (value as Value | null)?.[rule.authorField] !== actorId) {
+		if (rule.authorField !== undefined && !moderates && value?.[rule.authorField] !== actorId) {
 			refuse(ReasonCode.NotAuthor, 'The author must be you');
 		}
 		const verdict = validateRecord(lane, root, key, value);
@@ -410,10 +442,12 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		const where = local ? keyOf.get(local) : entry;
 		if (!local) changesServerState = true;
 		if (!where) return; // an update's own deleted leftover of unknown key
-		if (ruleOf(lane, where.root).authorField !== undefined && ownerOf(client) !== actorId) {
+		const ek = entryKey(where.root, where.key);
+		// a moderator's removal replaces the live value: Y.Map deletes the old item, which is allowed then only
+		if (ruleOf(lane, where.root).authorField !== undefined && ownerOf(client) !== actorId && !moderatedKeys.has(ek)) {
 			refuse(ReasonCode.NotOwner, 'You can only delete your own messages');
 		}
-		deletedKeys.add(entryKey(where.root, where.key));
+		deletedKeys.add(ek);
 	});
 	for (const ek of deletedKeys) {
 		if (liveKeys.has(ek) || !index.current.has(ek)) continue; // an overwrite, or nothing the server shows
