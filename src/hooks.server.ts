@@ -4,7 +4,7 @@ import { processApp, type App } from '$lib/server/app.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
 import { readConfig } from '$lib/server/config.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '$lib/server/seed.ts';
-import { clearSessionCookie, isSameOriginRequest, setSessionCookie } from '$lib/server/http.ts';
+import { clearSessionCookie, isSameOriginRequest, setSessionCookie, signInRequiredResponse } from '$lib/server/http.ts';
 
 let app: App;
 
@@ -73,6 +73,15 @@ const authentication: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * Every page under (app) needs a user: its layout load sends visitors to sign-in, but a POST runs the
+ * action without that load, so a signed-out form post is answered here, before any action runs.
+ */
+const requireSignIn: Handle = ({ event, resolve }) => {
+	if (!event.locals.user && UNSAFE_METHODS.has(event.request.method) && event.route.id?.startsWith('/(app)')) return signInRequiredResponse(event);
+	return resolve(event);
+};
+
 /** Pages that carry a token in their URL: never leak it in a Referer, never cache them. */
 function isTokenPage(pathname: string): boolean {
 	return pathname.startsWith('/signin/link') || pathname.startsWith('/invite/');
@@ -91,4 +100,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(provideApp, originCheck, authentication, securityHeaders);
+export const handle = sequence(provideApp, originCheck, authentication, securityHeaders, requireSignIn);

@@ -61,3 +61,19 @@ export function clearSessionCookie(event: EventLike & { cookies: Cookies }): voi
 export function isLoopbackAddress(address: string): boolean {
 	return address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address) || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
 }
+
+/**
+ * The answer to a signed-out state-changing request to a page of the app (its form actions
+ * assume a user): a form post goes to sign-in (303, back to the page afterwards); an enhanced form
+ * (`x-sveltekit-action`) or any JSON request gets 401, with an action result that sends the page to
+ * sign-in, so SvelteKit's `enhance` navigates there instead of showing an error.
+ */
+export function signInRequiredResponse(event: Pick<RequestEvent, 'url' | 'request'>): Response {
+	const back = event.url.pathname === '/' ? '/signin' : `/signin?redirectTo=${encodeURIComponent(event.url.pathname)}`;
+	const headers = event.request.headers;
+	if (headers.get('x-sveltekit-action') === 'true')
+		return new Response(JSON.stringify({ type: 'redirect', status: 303, location: back }), { status: 401, headers: { 'content-type': 'application/json' } });
+	if ((headers.get('accept') ?? '').includes('application/json') || (headers.get('content-type') ?? '').includes('application/json'))
+		return new Response(JSON.stringify({ message: 'Sign in first.' }), { status: 401, headers: { 'content-type': 'application/json' } });
+	return new Response(null, { status: 303, headers: { location: back } });
+}
