@@ -39,7 +39,7 @@ async function state() {
 }
 
 describe('signed out', () => {
-	const actions = () => [
+	const actions = (): { path: string; action: string; fields: Record<string, string> }[] => [
 		{ path: `/orgs/${acmeId}/inbound`, action: 'rotate', fields: {} },
 		{ path: `/orgs/${acmeId}/inbound`, action: 'address', fields: { address: 'mine@parley.localhost' } },
 		{ path: `/orgs/${acmeId}/members`, action: 'invite', fields: { email: 'x@example.com', role: 'member' } },
