@@ -39,6 +39,8 @@ export interface RelayLimits {
 	messageBurst: number;
 	/** A client whose unsent bytes exceed this is dropped, so it cannot hold up the room. */
 	maxBufferedBytes: number;
+	/** Sockets one session may have open at once (a tab uses one); the next is closed with 4409. */
+	maxSocketsPerSession: number;
 	/** Documents one connection may have open. */
 	maxSubscriptions: number;
 	/** Bytes of received frames a connection may have waiting to be handled (frames are handled in order). */
@@ -61,6 +63,7 @@ export const defaultLimits: RelayLimits = {
 	messagesPerSecond: 200,
 	messageBurst: 1000,
 	maxBufferedBytes: 8 * 1024 * 1024,
+	maxSocketsPerSession: 20,
 	maxSubscriptions: 1000,
 	maxQueuedBytes: 16 * 1024 * 1024,
 	idleUnloadMs: 30_000,
@@ -113,6 +116,8 @@ export class Relay {
 	#rooms = new Map<string, Room>();
 	#loading = new Map<string, Promise<Room>>();
 	#connections = new Set<Connection>();
+	/** Open sockets per session id, for maxSocketsPerSession. */
+	#sessionSockets = new Map<string, number>();
 	#queue: WriteQueue;
 	#merger = new Merger();
 	#dirty = new Set<Room>();
@@ -143,6 +148,14 @@ export class Relay {
 
 	handleSocketConnect(socket: RelaySocket, identity: ConnectionIdentity): Connection {
 		const conn = new Connection(socket, identity, this.limits.messagesPerSecond, this.limits.messageBurst);
+		// without a cap one session could hold hundreds of sockets, each with its own message budget
+		const open = this.#sessionSockets.get(identity.sessionId) ?? 0;
+		if (open >= this.limits.maxSocketsPerSession) {
+			conn.closed = true; // never counted: its close event finds nothing to release
+			socket.close(CloseCode.TooManySockets.code, CloseCode.TooManySockets.reason);
+			return conn;
+		}
+		this.#sessionSockets.set(identity.sessionId, open + 1);
 		this.#connections.add(conn);
 		return conn;
 	}
@@ -182,6 +195,9 @@ export class Relay {
 	handleSocketClose(conn: Connection): void {
 		if (!this.#connections.delete(conn)) return;
 		conn.closed = true;
+		const open = (this.#sessionSockets.get(conn.identity.sessionId) ?? 1) - 1;
+		if (open > 0) this.#sessionSockets.set(conn.identity.sessionId, open);
+		else this.#sessionSockets.delete(conn.identity.sessionId);
 		for (const doc of conn.subs.keys()) this.#unsubscribe(conn, doc);
 	}
 

@@ -177,4 +177,33 @@ describe('relay limits', () => {
 		const final = await serverView(relay, bob.cookie, chat);
 		expect(Object.keys(final.json.messages)).toHaveLength(11);
 	});
+
+	it('refuses a session its next socket over the cap with 4409, and a closed socket frees a slot', async () => {
+		const { relay, alice, bob, chat } = await setup({ maxSocketsPerSession: 3 });
+		const tabs = [];
+		for (let i = 0; i < 3; i++) {
+			const tab = await relay.connect(alice.cookie);
+			expect((await open(tab, chat)).role).toBe('member');
+			tabs.push(tab);
+		}
+		const extra = await relay.connect(alice.cookie);
+		expect(await extra.closed()).toBe(CloseCode.TooManySockets.code);
+		// the cap is per session: another person is not affected, and the open tabs keep working
+		expect((await open(await relay.connect(bob.cookie), chat)).role).toBe('member');
+		expect((await write(tabs[0], chat, messages(alice.id, 1, 10))).type).toBe(MessageType.Ack);
+		// once a tab closes its slot is free (the relay sees the close a moment after the client does)
+		tabs[2].ws.close();
+		await tabs[2].closed();
+		let next: Awaited<ReturnType<typeof relay.connect>> | null = null;
+		await until(async () => {
+			const tab = await relay.connect(alice.cookie);
+			const opened = await open(tab, chat).then(
+				() => true,
+				() => false
+			);
+			if (opened) next = tab;
+			return opened;
+		}, 'a fourth socket is accepted after one closed');
+		expect(next!.closeCode).toBeNull();
+	});
 });

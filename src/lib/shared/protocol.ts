@@ -78,6 +78,8 @@ export const CloseCode = {
 	Unauthorized: { code: 4401, reason: 'Session ended' },
 	/** Sent more than the per-connection message rate allows, repeatedly. */
 	RateLimited: { code: 4429, reason: 'Too many messages' },
+	/** The session already has RelayLimits.maxSocketsPerSession sockets open; closing one frees a slot. */
+	TooManySockets: { code: 4409, reason: 'Too many connections for this session' },
 	/** A frame over the size limit. */
 	FrameTooLarge: { code: 4413, reason: 'Frame too large' },
 	/** The client did not read its frames fast enough; it was dropped so the room is not held up. */
