@@ -10,7 +10,9 @@ import { memoryStats } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
-const app = await createApp({ ...readConfig(), databaseUrl }, { log: () => {}, limits: process.env.BENCH_NO_COMPACT ? { compactAfterRows: 1e9 } : undefined });
+// the bench measures the server, not the per-client limits: sockets per session are not capped here
+const limits = { maxSocketsPerSession: 1e9, ...(process.env.BENCH_NO_COMPACT ? { compactAfterRows: 1e9 } : {}) };
+const app = await createApp({ ...readConfig(), databaseUrl }, { log: () => {}, limits });
 const endpoint = createSyncEndpoint(app, { origin: null });
 const server = http.createServer((req, res) => {
 	if (req.url === '/stats') {
