@@ -34,11 +34,11 @@ export interface TestRelay {
 	close(): Promise<void>;
 }
 
-/** Starts a relay on port 0 over a fresh database file. */
-export async function startRelay(options: AppOptions & { dir?: string } = {}): Promise<TestRelay> {
+/** Starts a relay on port 0 over a fresh database file (or `dir`'s, shared with another node; with `redisUrl`, one of several nodes). */
+export async function startRelay(options: AppOptions & { dir?: string; redisUrl?: string } = {}): Promise<TestRelay> {
 	const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
-	const database = await createApp({ ...readConfig(), databaseUrl }, { limits: options.limits, log: options.log ?? (() => {}) });
+	const database = await createApp({ ...readConfig(), databaseUrl, redisUrl: options.redisUrl ?? null }, { limits: options.limits, log: options.log ?? (() => {}) });
 	const endpoint = createSyncEndpoint(database, { origin: null });
 	const server = http.createServer((_req, res) => res.writeHead(404).end());
 	server.on('upgrade', (req, socket, head) => endpoint.handleUpgrade(req, socket, head));

@@ -3,6 +3,7 @@
 // person who lost a conversation stops receiving it before anything else happens (an inbox edit,
 // a thread event); then the inboxes of everyone whose list may have changed are brought in line,
 // which is also how an offline replica later learns to drop a conversation.
+import type { AccessFilter } from '../../../server/relay/relay.ts';
 import type { App } from './app.ts';
 import { syncInbox } from './conversations.ts';
 
@@ -22,21 +23,34 @@ export type AccessChange =
 export async function applyAccessChange(app: App, change: AccessChange): Promise<void> {
 	switch (change.kind) {
 		case 'person':
-			await app.relay.refreshAccess({ userId: change.userId });
+			await refreshAccess(app, { userId: change.userId });
 			await syncInbox(app, change.userId);
 			return;
 		case 'org-guests':
-			await app.relay.refreshAccess({ orgId: change.orgId });
+			await refreshAccess(app, { orgId: change.orgId });
 			for (const userId of await readGuestIds(app, { orgId: change.orgId })) await syncInbox(app, userId);
 			return;
 		case 'conversation-guests':
-			await app.relay.refreshAccess({ conversationId: change.conversationId });
+			await refreshAccess(app, { conversationId: change.conversationId });
 			for (const userId of await readGuestIds(app, { conversationId: change.conversationId })) await syncInbox(app, userId);
 			return;
 		case 'sessions-ended':
-			app.relay.endSessions('sessionId' in change ? { sessionId: change.sessionId } : { userId: change.userId });
+			await endSessions(app, 'sessionId' in change ? { sessionId: change.sessionId } : { userId: change.userId });
 			return;
 	}
+}
+
+// With several nodes the sockets affected may be held by any of them: the bus re-decides this node's
+// first, then tells the others (server/scaleout/access-bus.ts); it rejects when Redis cannot take the
+// message, so the action reports a failure instead of leaving other nodes' sockets open unsaid.
+async function refreshAccess(app: App, filter: AccessFilter): Promise<void> {
+	if (app.accessBus) await app.accessBus.apply({ kind: 'refresh', filter });
+	else await app.relay.refreshAccess(filter);
+}
+
+async function endSessions(app: App, filter: { sessionId: string } | { userId: string }): Promise<void> {
+	if (app.accessBus) await app.accessBus.apply({ kind: 'end-sessions', filter });
+	else app.relay.endSessions(filter);
 }
 
 /** Guests of an organization's conversations, or of one conversation (their rows stay while guests are off). */

@@ -1,6 +1,7 @@
 // The running app's shape, apart from createApp (app.ts) that builds it: the modules the app is made
 // of take `App` from here, so app.ts can import them without an import cycle (npm run check:deps).
 import type { Relay } from '../../../server/relay/relay.ts';
+import type { AccessBus } from '../../../server/scaleout/access-bus.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/index.ts';
 import type { Limiters } from './rate-limit.ts';
@@ -49,6 +50,8 @@ export interface App extends Database {
 	/** The snooze wake-up scheduler (conversation-status.ts). */
 	readonly waker: Waker;
 	readonly limiters: Limiters;
+	/** With REDIS_URL: carries access changes to the other nodes' sockets (access-change.ts); null on one process. */
+	readonly accessBus: AccessBus | null;
 	/** Stops timers, closes the relay (which stores pending activity first) and the database. */
 	close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { flushActivity } from './conversations.ts';
 import { createMailer, stopNotificationEmails } from './notifications.ts';
 import { createWaker, stopSnoozeWakeups } from './conversation-status.ts';
 import { createRelayAccess } from './relay-access.ts';
+import { startAccessBus } from './access-bus-wiring.ts';
 
 export type { App } from './app-types.ts';
 
@@ -42,6 +43,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 			await flushActivity(app);
 		}
 	});
+	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts)
+	const bus = config.redisUrl ? await startAccessBus(config.redisUrl, relay, options.log) : null;
 	let closing: Promise<void> | null = null;
 	const app: App = {
 		...database,
@@ -52,8 +55,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		mailer: createMailer(),
 		waker: createWaker(),
 		limiters: createLimiters(),
+		accessBus: bus?.bus ?? null,
 		close() {
 			closing ??= (async () => {
+				await bus?.stop();
 				await relay.close();
 				stopNotificationEmails(app);
 				stopSnoozeWakeups(app);
