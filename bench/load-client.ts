@@ -121,6 +121,11 @@ class Client {
 			this.acked++;
 			return;
 		}
+		if (type === 4 && this.kind === 'ours') {
+			// a refused write: a limit (not the server's speed) stopped it; the bench reports it
+			state.nacks++;
+			return;
+		}
 		if (type !== 0) return;
 		if (this.doc) {
 			const update = this.updateOf(data);
@@ -150,11 +155,12 @@ class Client {
 		const update = encodeChatSet(this.clientId, this.clock++, record);
 		this.ws.send(this.kind === 'ours' ? writeWrite(this.spec.doc, ++this.writeId, update) : refUpdateFrame(update));
 		if (sentAt >= state.t0 && sentAt < state.t1) state.sent++;
+		state.sentAll++;
 		return true;
 	}
 }
 
-const state = { t0: Infinity, t1: -Infinity, sent: 0, delivered: 0, lastRecv: 0, hist: new Hist(), fullHist: new Hist() };
+const state = { t0: Infinity, t1: -Infinity, sent: 0, sentAll: 0, nacks: 0, delivered: 0, lastRecv: 0, hist: new Hist(), fullHist: new Hist() };
 let clients: Client[] = [];
 let kind: Kind = 'ours';
 let port = 0;
@@ -192,7 +198,7 @@ async function handle(msg: Command): Promise<unknown> {
 		}
 		case 'run': {
 			// each step counts only messages sent in [t0, t1); sending starts earlier as a warm-up
-			Object.assign(state, { t0: msg.t0, t1: msg.t1, sent: 0, delivered: 0, hist: new Hist(), fullHist: new Hist() });
+			Object.assign(state, { t0: msg.t0, t1: msg.t1, sent: 0, sentAll: 0, nacks: 0, delivered: 0, hist: new Hist(), fullHist: new Hist() });
 			const perProcess = msg.rate * clients.length;
 			while (nowMs() < msg.start) await sleep(1);
 			let last = nowMs();
@@ -213,7 +219,15 @@ async function handle(msg: Command): Promise<unknown> {
 				}, 1);
 			});
 			await sleep(msg.grace);
-			return { sent: state.sent, delivered: state.delivered, hist: state.hist.sparse(), fullHist: state.fullHist.sparse(), dropped: clients.filter((c) => !c.open).length };
+			return {
+				sent: state.sent,
+				sentAll: state.sentAll,
+				nacks: state.nacks,
+				delivered: state.delivered,
+				hist: state.hist.sparse(),
+				fullHist: state.fullHist.sparse(),
+				dropped: clients.filter((c) => !c.open).length
+			};
 		}
 		case 'post': {
 			// content for the memory and cold-open scenarios: every client posts, then waits until

@@ -15,6 +15,11 @@ const WebSocket = requireFromRef('ws');
 const wss = new WebSocket.Server({ noServer: true });
 wss.on('connection', setupWSConnection);
 const server = http.createServer((req, res) => {
+	if (req.url === '/cpu') {
+		res.writeHead(200, { 'Content-Type': 'application/json' });
+		res.end(JSON.stringify(process.cpuUsage()));
+		return;
+	}
 	if (req.url === '/stats') {
 		res.writeHead(200, { 'Content-Type': 'application/json' });
 		res.end(JSON.stringify(memoryStats()));

@@ -15,6 +15,11 @@ const limits = { maxSocketsPerSession: 1e9, ...(process.env.BENCH_NO_COMPACT ? {
 const app = await createApp({ ...readConfig(), databaseUrl }, { log: () => {}, limits });
 const endpoint = createSyncEndpoint(app, { origin: null });
 const server = http.createServer((req, res) => {
+	if (req.url === '/cpu') {
+		res.writeHead(200, { 'Content-Type': 'application/json' });
+		res.end(JSON.stringify(process.cpuUsage()));
+		return;
+	}
 	if (req.url === '/stats') {
 		res.writeHead(200, { 'Content-Type': 'application/json' });
 		res.end(JSON.stringify({ ...memoryStats(), ...endpoint.relay.stats() }));

@@ -10,10 +10,12 @@ import type { ClientSpec, Histogram, Kind } from './load-client.ts';
 import { children, killChildren, prepareDatabase, root, startServer, type BenchUser, type ServerProcess } from './servers.ts';
 import { encodeChatSet } from './yupdate.ts';
 import { summarizeProfile } from './profile.ts';
+import { mergeHists, percentile, spread, type Spread } from './histogram.ts';
+import { manyConversations, type ManyRun } from './many.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,500').split(',').map(Number);
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'fanout,memory,cold,profile').split(','));
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'fanout,many,memory,cold,profile').split(','));
 /** Fan-out runs per size and server, alternating which server goes first; the median is reported. */
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS) || (QUICK ? 1 : 3));
 const STEP_MS = QUICK ? 1500 : 2500;
@@ -70,23 +72,6 @@ const wall = () => performance.timeOrigin + performance.now();
 const log = (s: string) => console.log(`[bench] ${s}`);
 
 // ---- statistics ---------------------------------------------------------------------------------
-
-function mergeHists(hists: Histogram[]): Map<number, number> {
-	const m = new Map<number, number>();
-	for (const h of hists) for (const [b, c] of h.buckets) m.set(b, (m.get(b) ?? 0) + c);
-	return m;
-}
-function percentile(m: Map<number, number>, q: number): number {
-	const total = [...m.values()].reduce((a, b) => a + b, 0);
-	if (total === 0) return NaN;
-	const want = Math.ceil(total * q);
-	let seen = 0;
-	for (const b of [...m.keys()].sort((a, b) => a - b)) {
-		seen += m.get(b)!;
-		if (seen >= want) return b / 10;
-	}
-	return NaN;
-}
 
 interface StepResult {
 	offered: number; // deliveries/s offered
@@ -291,6 +276,47 @@ async function coldOpen(kind: Kind, start: () => Promise<ServerProcess>, doc: st
 	return { runs, ms: median.ms, bytes: median.bytes, messages: median.messages };
 }
 
+// ---- scenario 4: many conversations (bench/many.ts) ---------------------------------------------
+
+const MANY = QUICK ? 200 : 1000;
+const MANY_REFERENCE_RATE = 1000;
+const MANY_OPTIONS = {
+	conversations: MANY,
+	firstRate: 250,
+	maxRate: 32_000,
+	referenceRate: MANY_REFERENCE_RATE,
+	stepMs: STEP_MS,
+	warmupMs: WARMUP_MS,
+	graceMs: GRACE_MS,
+	maxP99: MAX_P99,
+	minDelivered: MIN_DELIVERED,
+	log
+};
+
+/** "median [min–max]" of a figure over the runs. */
+const fmtSpread = (x: Spread, f: (v: number) => string) => `${f(x.median)} [${f(x.min)}–${f(x.max)}]`;
+const fmtRatio = (x: Spread) => fmtSpread(x, (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—'));
+
+/** Table rows of the many-conversations scenario: each figure and its ratio per run, min / median / max. */
+function manyRows(runs: Array<{ ours: ManyRun; ref: ManyRun }>): string[] {
+	const figure = (label: string, get: (r: ManyRun) => number, f: (v: number) => string, target: string, met: (ratio: Spread) => boolean | null) => {
+		const o = spread(runs.map((p) => get(p.ours)));
+		const r = spread(runs.map((p) => get(p.ref)));
+		const q = spread(runs.map((p) => get(p.ours) / get(p.ref)));
+		const m = met(q);
+		return `| ${label} | ${fmtSpread(o, f)} | ${fmtSpread(r, f)} | ${fmtRatio(q)} | ${target} | ${m === null ? '' : m ? 'yes' : 'no'} |`;
+	};
+	const at = (get: (s: NonNullable<ManyRun['atReference']>) => number) => (r: ManyRun) => (r.atReference ? get(r.atReference) : NaN);
+	const label = `${num(MANY)} conversations × 2 clients`;
+	return [
+		figure(`${label}: server CPU per message @ ${num(MANY_REFERENCE_RATE)} msg/s, µs`, at((s) => s.cpuPerMessage), num, '≤ 1× (every run)', (q) => q.max <= 1),
+		figure(`${label}: delivery p99 @ ${num(MANY_REFERENCE_RATE)} msg/s, ms`, at((s) => s.p99), ms, '≤ 2× (every run)', (q) => q.max <= 2),
+		figure(`${label}: delivery p50 @ ${num(MANY_REFERENCE_RATE)} msg/s, ms`, at((s) => s.p50), ms, '', () => null),
+		figure(`${label}: highest sustained total msg/s (≥99 %, p99 ≤ 100 ms, nothing refused)`, (r) => r.sustained, num, '≥ 3× (every run)', (q) => q.min >= 3),
+		figure(`${label}: server CPU per connect, µs`, (r) => r.cpuPerConnect, num, '', () => null)
+	];
+}
+
 // ---- report -------------------------------------------------------------------------------------
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -314,9 +340,11 @@ async function main() {
 	const began = Date.now();
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
-	const maxN = Math.max(...SIZES, COLD_WRITERS);
+	// many conversations: two distinct people per conversation
+	const maxN = Math.max(...SIZES, COLD_WRITERS, SCENARIOS.has('many') ? 2 * MANY : 0);
+	const manyBase = CONVERSATIONS + SIZES.length + 1 + SIZES.length * RUNS;
 	log(`preparing ${maxN} users and ${CONVERSATIONS + SIZES.length + 1} conversations in ${dir}`);
-	const { users, conversations } = await prepareDatabase(databaseUrl, maxN, CONVERSATIONS + SIZES.length + 1 + SIZES.length * RUNS);
+	const { users, conversations } = await prepareDatabase(databaseUrl, maxN, manyBase + (SCENARIOS.has('many') ? MANY * RUNS : 0));
 	const ours = () => startServer('ours', { databaseUrl });
 	const ref = (persistenceDir?: string) => startServer('ref', { persistenceDir });
 	const machine = `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${os.platform()}`;
@@ -344,6 +372,20 @@ async function main() {
 		}
 		fan[n] = { ours: medianRun(o), ref: medianRun(r) };
 		log(`  n=${n} sustained, median of ${RUNS}: ours ${num(fan[n].ours.median.best?.deliveredPerSec ?? 0)}, ref ${num(fan[n].ref.median.best?.deliveredPerSec ?? 0)}`);
+	}
+
+	const many: Array<{ ours: ManyRun; ref: ManyRun }> = [];
+	for (let run = 0; run < RUNS && SCENARIOS.has('many'); run++) {
+		const pair: Partial<{ ours: ManyRun; ref: ManyRun }> = {};
+		for (const kind of run % 2 === 0 ? (['ours', 'ref'] as const) : (['ref', 'ours'] as const)) {
+			log(`many conversations (${MANY} × 2 clients): ${kind}, run ${run + 1} of ${RUNS}`);
+			const server = kind === 'ours' ? await ours() : await ref();
+			// fresh conversations per run: every run starts from the same empty documents
+			const docOf = (i: number) => (kind === 'ours' ? `c/${conversations[manyBase + run * MANY + i]}/chat` : `many-${run}-${i}`);
+			pair[kind] = await manyConversations(kind, server, docOf, users, [load[0], load[1]], MANY_OPTIONS);
+			await server.stop();
+		}
+		many.push(pair as { ours: ManyRun; ref: ManyRun });
 	}
 
 	const noMem: MemoryResult = { base: NaN, oneClient: NaN, twoClients: NaN, perConversation: NaN, perDocument: NaN, perConnection: NaN };
@@ -418,6 +460,7 @@ async function main() {
 		lines.push(`| fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p50 / p99 ms (all clients) | ${ms(o.moderate.p50)} / ${ms(o.moderate.p99)} | ${ms(r.moderate.p50)} / ${ms(r.moderate.p99)} | ${ratio(o.moderate.p99, r.moderate.p99)} (p99) | | |`);
 		lines.push(`| fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p50 / p99 ms (full Y.Doc clients) | ${ms(o.moderate.fullP50)} / ${ms(o.moderate.fullP99)} | ${ms(r.moderate.fullP50)} / ${ms(r.moderate.fullP99)} | ${ratio(o.moderate.fullP99, r.moderate.fullP99)} (p99) | | |`);
 	}
+	if (many.length) for (const row of manyRows(many)) lines.push(row);
 	lines.push(`| heap per open conversation (1 doc + 2 clients), ${CONVERSATIONS} open | ${kb(memOurs.perConversation)} | ${kb(memRef.perConversation)} | ${ratio(memOurs.perConversation, memRef.perConversation)} | ≤ 1× | ${memOurs.perConversation <= memRef.perConversation ? 'yes' : 'no'} |`);
 	lines.push(`| — of which per document | ${kb(memOurs.perDocument)} | ${kb(memRef.perDocument)} | ${ratio(memOurs.perDocument, memRef.perDocument)} | | |`);
 	lines.push(`| — of which per connection | ${kb(memOurs.perConnection)} | ${kb(memRef.perConnection)} | ${ratio(memOurs.perConnection, memRef.perConnection)} | | |`);
@@ -442,6 +485,14 @@ async function main() {
 	for (const n of SIZES)
 		for (const kind of ['ours', 'ref'] as const)
 			lines.push(`- ${kind} n=${n}: ${fan[n][kind].median.steps.map((s) => `${num(s.offered)}→${num(s.deliveredPerSec)} ${(s.ratio * 100).toFixed(1)}% ${ms(s.p99)}${s.pass ? '' : '✗'}`).join('; ')}`);
+	if (many.length) {
+		lines.push('');
+		lines.push(`Many conversations, every run (offered msg/s → delivered %, p99 ms, CPU µs/msg; ✗ failed, L = stopped by a limit):`);
+		lines.push('');
+		for (const [i, pair] of many.entries())
+			for (const kind of ['ours', 'ref'] as const)
+				lines.push(`- run ${i + 1} ${kind}: ${pair[kind].steps.map((s) => `${num(s.offered)}→${(s.deliveredShare * 100).toFixed(1)}% ${ms(s.p99)} ${num(s.cpuPerMessage)}${s.nacks ? ' L' : ''}${s.pass ? '' : '✗'}`).join('; ')}`);
+	}
 	lines.push('');
 	lines.push(`## Where the time goes (our relay, ${profN} clients, node --cpu-prof)`);
 	lines.push('');

@@ -17,6 +17,8 @@ export interface ServerProcess {
 	port: number;
 	child: ChildProcess;
 	stats(): Promise<{ heapUsed: number; rss: number }>;
+	/** The server process's CPU time so far (user + system), µs. */
+	cpu(): Promise<number>;
 	stop(): Promise<void>;
 }
 
@@ -67,6 +69,11 @@ export function startServer(kind: ServerKind, options: StartOptions = {}): Promi
 				async stats() {
 					const res = await fetch(`http://127.0.0.1:${port}/stats`);
 					return (await res.json()) as { heapUsed: number; rss: number };
+				},
+				async cpu() {
+					const res = await fetch(`http://127.0.0.1:${port}/cpu`);
+					const { user, system } = (await res.json()) as { user: number; system: number };
+					return user + system;
 				},
 				stop() {
 					return new Promise<void>((done) => {
