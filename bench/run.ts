@@ -297,6 +297,23 @@ const MANY_OPTIONS = {
 const fmtSpread = (x: Spread, f: (v: number) => string) => `${f(x.median)} [${f(x.min)}–${f(x.max)}]`;
 const fmtRatio = (x: Spread) => fmtSpread(x, (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—'));
 
+/** Table rows of one fan-out size: every figure as median [min–max] over the runs, ratios per run. */
+function fanoutRows(n: number, f: { ours: FanoutRuns; ref: FanoutRuns }): string[] {
+	const figure = (label: string, get: (r: FanoutResult) => number, fmt: (v: number) => string, target: string, met: (q: Spread) => boolean | null) => {
+		const o = spread(f.ours.runs.map(get));
+		const r = spread(f.ref.runs.map(get));
+		const q = spread(f.ours.runs.map((run, i) => get(run) / get(f.ref.runs[i])));
+		const m = met(q);
+		return `| ${label} | ${fmtSpread(o, fmt)} | ${fmtSpread(r, fmt)} | ${fmtRatio(q)} | ${target} | ${m === null ? '' : m ? 'yes' : 'no'} |`;
+	};
+	const big = n >= 100;
+	return [
+		figure(`fan-out ${n} clients: sustained deliveries/s (≥99 %, p99 ≤ 100 ms)`, (r) => r.best?.deliveredPerSec ?? 0, num, big ? '≥ 8× median, ≥ 3× every run' : '—', (q) => (big ? q.median >= 8 && q.min >= 3 : null)),
+		figure(`fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p99 ms (all clients)`, (r) => r.moderate.p99, ms, '', () => null),
+		figure(`fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p99 ms (full Y.Doc clients)`, (r) => r.moderate.fullP99, ms, '', () => null)
+	];
+}
+
 /** Table rows of the many-conversations scenario: each figure and its ratio per run, min / median / max. */
 function manyRows(runs: Array<{ ours: ManyRun; ref: ManyRun }>): string[] {
 	const figure = (label: string, get: (r: ManyRun) => number, f: (v: number) => string, target: string, met: (ratio: Spread) => boolean | null) => {
@@ -341,10 +358,10 @@ async function main() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
 	// many conversations: two distinct people per conversation
-	const maxN = Math.max(...SIZES, COLD_WRITERS, SCENARIOS.has('many') ? 2 * MANY : 0);
+	const maxN = Math.max(...SIZES, COLD_WRITERS, SCENARIOS.has('many') || SCENARIOS.has('profile') ? 2 * MANY : 0);
 	const manyBase = CONVERSATIONS + SIZES.length + 1 + SIZES.length * RUNS;
 	log(`preparing ${maxN} users and ${CONVERSATIONS + SIZES.length + 1} conversations in ${dir}`);
-	const { users, conversations } = await prepareDatabase(databaseUrl, maxN, manyBase + (SCENARIOS.has('many') ? MANY * RUNS : 0));
+	const { users, conversations } = await prepareDatabase(databaseUrl, maxN, manyBase + (SCENARIOS.has('many') || SCENARIOS.has('profile') ? MANY * (RUNS + 1) : 0));
 	const ours = () => startServer('ours', { databaseUrl });
 	const ref = (persistenceDir?: string) => startServer('ref', { persistenceDir });
 	const machine = `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${os.platform()}`;
@@ -414,23 +431,20 @@ async function main() {
 		coldRef = await coldOpen('ref', () => ref(levelDir), 'cold-10k', users);
 	}
 
-	// profile: our relay under load at 100 clients (or the largest size run), --cpu-prof
-	const profN = SIZES.includes(100) ? 100 : SIZES[SIZES.length - 1];
+	// profile: our relay on the many-conversations workload at the reference rate, node --cpu-prof,
+	// on conversations of its own (the runs above stay unprofiled)
 	const profDir = path.join(dir, 'prof');
 	let profile = 'not run';
 	if (SCENARIOS.has('profile')) {
-	log(`profiling our relay at ${profN} clients`);
-	so = await startServer('ours', { databaseUrl, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
-	{
-		const specs = specsFor('ours', profN, `c/${conversations[SIZES.indexOf(profN)]}/chat`, users);
-		await Promise.all(all.map((g, i) => (specs[i].length ? g.call({ cmd: 'connect', kind: 'ours', port: so.port, clients: specs[i] }) : null)));
-		const offered = Number(process.env.BENCH_PROFILE_RATE) || (fan[profN]?.ours.median.best?.offered ?? MODERATE_DELIVERIES);
-		for (let i = 0; i < 2; i++) await step(profN, offered);
-		await each(all, { cmd: 'close' });
-	}
-	await so.stop();
-	const profFile = (fs.existsSync(profDir) ? fs.readdirSync(profDir) : []).find((f) => f.endsWith('.cpuprofile'));
-	profile = profFile ? summarizeProfile(path.join(profDir, profFile), 15) : 'no profile written';
+		log(`profiling our relay: ${MANY} conversations × 2 clients at ${num(MANY_REFERENCE_RATE)} msg/s`);
+		const server = await startServer('ours', { databaseUrl, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+		const docOf = (i: number) => `c/${conversations[manyBase + RUNS * MANY + i]}/chat`;
+		const rate = Number(process.env.BENCH_PROFILE_RATE) || MANY_REFERENCE_RATE;
+		await manyConversations('ours', server, docOf, users, [load[0], load[1]], { ...MANY_OPTIONS, firstRate: rate, maxRate: rate, referenceRate: rate });
+		await server.stop();
+		const profFile = (fs.existsSync(profDir) ? fs.readdirSync(profDir) : []).find((f) => f.endsWith('.cpuprofile'));
+		profile = profFile ? summarizeProfile(path.join(profDir, profFile), 20) : 'no profile written';
+		if (profFile && process.env.BENCH_KEEP_PROFILE) fs.copyFileSync(path.join(profDir, profFile), process.env.BENCH_KEEP_PROFILE);
 	}
 	if (process.env.BENCH_PARTIAL) {
 		console.log(profile);
@@ -443,23 +457,14 @@ async function main() {
 	const date = new Date().toISOString().slice(0, 10);
 	lines.push(`# Parley relay vs @y/websocket-server 0.1.1 — ${date}`);
 	lines.push('');
-	lines.push(`Machine: ${machine}. One run of \`npm run bench\` (${Math.round((Date.now() - began) / 1000)} s); fan-out ${RUNS} runs per size and server, alternating which goes first, median shown. Each server in its own process;`);
+	lines.push(`Machine: ${machine}. One run of \`npm run bench\` (${Math.round((Date.now() - began) / 1000)} s); ${RUNS} runs per scenario and server, alternating which goes first; every figure is median [min–max] over the runs, ratios taken run by run. Each server in its own process;`);
 	lines.push(`load from 3 other processes on the same machine (2 minimal-client processes, 1 with full Y.Doc clients).`);
 	lines.push(`Ours runs with authorization, validation and ack-after-commit on (libsql file, WAL); the reference`);
 	lines.push(`runs as its bin does (no persistence for fan-out and memory, YPERSISTENCE/y-leveldb for the cold open).`);
 	lines.push('');
 	lines.push('| scenario | ours | reference | ours/ref | target | met |');
 	lines.push('|---|---|---|---|---|---|');
-	for (const n of SIZES) {
-		const { ours: o, ref: r } = { ours: fan[n].ours.median, ref: fan[n].ref.median };
-		const ob = o.best?.deliveredPerSec ?? 0;
-		const rb = r.best?.deliveredPerSec ?? 0;
-		const target = n >= 100 ? '≥ 3×' : '—';
-		const met = n >= 100 ? (rb > 0 && ob / rb >= 3 ? 'yes' : 'no') : '';
-		lines.push(`| fan-out ${n} clients: sustained deliveries/s (≥99 %, p99 ≤ 100 ms) | ${num(ob)} | ${num(rb)} | ${ratio(ob, rb)} | ${target} | ${met} |`);
-		lines.push(`| fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p50 / p99 ms (all clients) | ${ms(o.moderate.p50)} / ${ms(o.moderate.p99)} | ${ms(r.moderate.p50)} / ${ms(r.moderate.p99)} | ${ratio(o.moderate.p99, r.moderate.p99)} (p99) | | |`);
-		lines.push(`| fan-out ${n} clients @ ${num(MODERATE_DELIVERIES)} deliveries/s: p50 / p99 ms (full Y.Doc clients) | ${ms(o.moderate.fullP50)} / ${ms(o.moderate.fullP99)} | ${ms(r.moderate.fullP50)} / ${ms(r.moderate.fullP99)} | ${ratio(o.moderate.fullP99, r.moderate.fullP99)} (p99) | | |`);
-	}
+	for (const n of SIZES) if (fan[n]) for (const row of fanoutRows(n, fan[n])) lines.push(row);
 	if (many.length) for (const row of manyRows(many)) lines.push(row);
 	lines.push(`| heap per open conversation (1 doc + 2 clients), ${CONVERSATIONS} open | ${kb(memOurs.perConversation)} | ${kb(memRef.perConversation)} | ${ratio(memOurs.perConversation, memRef.perConversation)} | ≤ 1× | ${memOurs.perConversation <= memRef.perConversation ? 'yes' : 'no'} |`);
 	lines.push(`| — of which per document | ${kb(memOurs.perDocument)} | ${kb(memRef.perDocument)} | ${ratio(memOurs.perDocument, memRef.perDocument)} | | |`);
@@ -477,12 +482,12 @@ async function main() {
 	lines.push('');
 	lines.push('Sustained deliveries/s of every run (the median is in the table):');
 	lines.push('');
-	for (const n of SIZES)
+	for (const n of SIZES.filter((n) => fan[n]))
 		for (const kind of ['ours', 'ref'] as const) lines.push(`- ${kind} n=${n}: ${fan[n][kind].runs.map((run) => num(run.best?.deliveredPerSec ?? 0)).join(', ')}`);
 	lines.push('');
 	lines.push('Steps of the median runs (offered → delivered/s, delivered %, p99 ms):');
 	lines.push('');
-	for (const n of SIZES)
+	for (const n of SIZES.filter((n) => fan[n]))
 		for (const kind of ['ours', 'ref'] as const)
 			lines.push(`- ${kind} n=${n}: ${fan[n][kind].median.steps.map((s) => `${num(s.offered)}→${num(s.deliveredPerSec)} ${(s.ratio * 100).toFixed(1)}% ${ms(s.p99)}${s.pass ? '' : '✗'}`).join('; ')}`);
 	if (many.length) {
@@ -494,7 +499,7 @@ async function main() {
 				lines.push(`- run ${i + 1} ${kind}: ${pair[kind].steps.map((s) => `${num(s.offered)}→${(s.deliveredShare * 100).toFixed(1)}% ${ms(s.p99)} ${num(s.cpuPerMessage)}${s.nacks ? ' L' : ''}${s.pass ? '' : '✗'}`).join('; ')}`);
 	}
 	lines.push('');
-	lines.push(`## Where the time goes (our relay, ${profN} clients, node --cpu-prof)`);
+	lines.push(`## Where the time goes (our relay, ${num(MANY)} conversations × 2 clients at ${num(MANY_REFERENCE_RATE)} msg/s, node --cpu-prof)`);
 	lines.push('');
 	lines.push(profile);
 	const text = lines.join('\n') + '\n';
