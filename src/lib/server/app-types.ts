@@ -25,6 +25,9 @@ export interface Mailer {
 	again: boolean;
 }
 
+/** Each organization's member ids with their inbox document names, read at most every few seconds (conversations.ts). */
+export type OrgInboxes = Map<string, { at: number; inboxes: Array<[userId: string, inboxDoc: string]> }>;
+
 /** The wake-up scheduler's state; the app holds one (conversation-status.ts). */
 export interface Waker {
 	timer: NodeJS.Timeout | null;
@@ -43,6 +46,8 @@ export interface App extends Database {
 	readonly relay: Relay;
 	/** Debounced inbox activity per conversation (conversations.ts `touchConversation`). */
 	readonly touches: PendingTouches;
+	/** Members per organization for live inbox pushes (conversations.ts `writeActivity`). */
+	readonly orgInboxes: OrgInboxes;
 	/** Activity notifications waiting per conversation (chat-activity.ts). */
 	readonly activityQueues: ActivityQueues;
 	/** The notification email batcher (notifications.ts). */

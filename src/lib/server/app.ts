@@ -51,6 +51,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		config,
 		relay,
 		touches: new Map(),
+		orgInboxes: new Map(),
 		activityQueues: new Map(),
 		mailer: createMailer(),
 		waker: createWaker(),

@@ -7,7 +7,7 @@ import { conversationParticipants, conversations, memberships, organizations } f
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
 import type { App } from './app-types.ts';
 import { canCreateConversation, computeAccess, type Grant, type OrgRole } from '../shared/policy.ts';
-import { conversationDoc } from '../shared/doc-names.ts';
+import { conversationDoc, userDoc } from '../shared/doc-names.ts';
 import { createId, type InboxEntry, type ThreadEvent } from '../shared/records.ts';
 
 export const MAX_SUBJECT = 200;
@@ -144,6 +144,41 @@ export async function flushActivity(database: App): Promise<void> {
 	await Promise.all(pending.map((touch) => touch.run()));
 }
 
+/** How long an organization's member list serves live inbox pushes before it is read again. */
+const ORG_INBOXES_TTL_MS = 2000;
+
+/**
+ * The people of a conversation whose inbox document is open right now. Reading every member of
+ * the organization on every burst of activity made a 2,000-member organization's chat cost ~2,000
+ * rows per message (most of the relay's CPU on the many-conversations bench), so the member list
+ * is kept per organization for a moment. A list that is a little old is harmless here: each id is
+ * still checked against fresh facts before anything is written, and someone who just joined got
+ * their whole inbox written when they joined (applyAccessChange).
+ */
+async function readOpenInboxes(database: App, conversationId: string): Promise<string[]> {
+	const { rows } = await database.client.execute({
+		sql: `SELECT c.org_id AS org_id, p.user_id AS user_id FROM conversations c
+		      LEFT JOIN conversation_participants p ON p.conversation_id = c.id WHERE c.id = ?`,
+		args: [conversationId]
+	});
+	if (rows.length === 0) return [];
+	const orgId = String(rows[0].org_id);
+	let org = database.orgInboxes.get(orgId);
+	if (!org || Date.now() - org.at > ORG_INBOXES_TTL_MS) {
+		const members = await database.client.execute({ sql: 'SELECT user_id FROM memberships WHERE org_id = ?', args: [orgId] });
+		org = { at: Date.now(), inboxes: members.rows.map((r) => [String(r.user_id), userDoc(String(r.user_id), 'inbox')]) };
+		if (database.orgInboxes.size > 10_000) database.orgInboxes.clear();
+		database.orgInboxes.set(orgId, org);
+	}
+	const open = new Set<string>();
+	for (const [userId, doc] of org.inboxes) if (database.relay.hasSubscribers(doc)) open.add(userId);
+	for (const row of rows) {
+		const userId = row.user_id === null ? null : String(row.user_id);
+		if (userId && database.relay.hasSubscribers(userDoc(userId, 'inbox'))) open.add(userId);
+	}
+	return [...open];
+}
+
 /**
  * Stores a conversation's activity (snippet, last activity) and updates its entry in the inbox
  * documents of people who have theirs open right now. Everyone else's inbox is brought up to date
@@ -154,7 +189,7 @@ async function writeActivity(database: App, conversationId: string, snippet: str
 	const now = Date.now();
 	await database.db.update(conversations).set({ lastActivityAt: now, snippet }).where(eq(conversations.id, conversationId));
 	const relay = database.relay;
-	const ids = (await readConversationPeople(database.client, conversationId)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
+	const ids = await readOpenInboxes(database, conversationId);
 	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
 	for (const userId of ids) {
 		if (computeAccess(facts.get(userId)!).role === 'none') continue;
