@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, startApp, type RunningApp } from './harness.ts';
-import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
+import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
 let browser: Browser;
@@ -72,5 +72,51 @@ describe('a guest removed while her conversation is open', () => {
 		await ended.getByRole('link', { name: 'Go to Shared with you' }).click();
 		await nora.waitForURL((url) => url.pathname === '/' && url.searchParams.get('folder') === 'shared');
 		await expect.poll(() => nora.getByText('Nothing shared with you').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+	});
+
+	it('her earlier message keeps her name for the team, marked former guest', async () => {
+		const bob = await signIn('bob');
+		for (const page of [alice, bob]) {
+			await page.goto(`${app.url}/c/${conversationId}`);
+			const message = page.getByTestId('chat-message').filter({ hasText: text });
+			await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+			expect(await message.locator('strong').first().textContent()).toBe(DemoUsers.nora.name);
+			expect(await message.getByTestId('former-guest').textContent()).toBe('former guest');
+			expect(await message.textContent()).not.toContain('Someone from');
+		}
+		// the team's own messages carry no such mark
+		expect(await alice.getByTestId('former-guest').count()).toBe(1);
+	});
+
+	it("another guest's page does not learn the removed guest's name", async () => {
+		// Olga, a second guest of the conversation, never saw Nora there: her page must not name her
+		// the running app writes to the same file: wait for its lock instead of failing
+		await db.execute('PRAGMA busy_timeout = 10000');
+		await db.execute({
+			sql: `INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at)
+			      SELECT ?, 'olga@northwind.test', 'Olga Oak', password_hash, email_verified_at, created_at FROM users WHERE email = ?`,
+			args: [crypto.randomUUID(), DemoUsers.nora.email]
+		});
+		await db.execute({
+			sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, invited_by, added_at)
+			      SELECT ?, id, 'guest', NULL, ? FROM users WHERE email = 'olga@northwind.test'`,
+			args: [conversationId, Date.now()]
+		});
+		const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+		const olga = await context.newPage();
+		await olga.goto(`${app.url}/signin`);
+		await olga.getByLabel('Email').first().fill('olga@northwind.test');
+		await olga.getByLabel('Password').fill(DEMO_PASSWORD);
+		await olga.getByRole('button', { name: 'Sign in' }).click();
+		await olga.waitForURL((url) => url.pathname === '/', { waitUntil: 'commit', timeout: 60_000 });
+		await olga.goto(`${app.url}/c/${conversationId}`);
+		const message = olga.getByTestId('chat-message').filter({ hasText: text });
+		await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+		// the message and the page's data do not name her (the thread's "removed guest" event is
+		// shared history that guests already see, written at removal)
+		expect(await message.locator('strong').first().textContent()).toBe(`Someone from ${DemoOrgs.acme.name}`);
+		expect(await olga.getByTestId('former-guest').count()).toBe(0);
+		const data = await olga.locator('script').allTextContents();
+		expect(data.join('\n')).not.toContain(DemoUsers.nora.name);
 	});
 });

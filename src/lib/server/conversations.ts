@@ -1,6 +1,7 @@
 // Conversations outside the CRDT: creating channels, the per-user inbox index (u/<id>/inbox,
 // written only by the server), the view facts a conversation page needs, and system events.
 import type { Client } from '@libsql/client';
+import * as Y from 'yjs';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from './db/index.ts';
 import { conversationParticipants, conversations, memberships, organizations } from './db/schema.ts';
@@ -295,4 +296,29 @@ export async function readConversationView(client: Client, userId: string, conve
 export async function readOrgName(database: Database, orgId: string): Promise<string | null> {
 	const [row] = await database.db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgId));
 	return row?.name ?? null;
+}
+
+/**
+ * Authors of the conversation's chat who no longer take part: guests who were removed (members are
+ * never removed from their organization's conversations, and a removed guest's participant row is
+ * deleted). Their messages keep their name, marked "former guest", instead of being credited to the
+ * team. Only authors of messages in the chat are named, so no one else's name is revealed.
+ */
+export async function readFormerGuests(app: Pick<App, 'client' | 'relay'>, conversationId: string): Promise<Person[]> {
+	const ydoc = new Y.Doc();
+	Y.applyUpdate(ydoc, await app.relay.readState(conversationDoc(conversationId, 'chat')));
+	const authors = new Set<string>();
+	for (const value of ydoc.getMap<{ authorId?: unknown }>('messages').values()) if (typeof value?.authorId === 'string') authors.add(value.authorId);
+	ydoc.destroy();
+	if (authors.size === 0) return [];
+	const ids = [...authors];
+	const result = await app.client.execute({
+		sql: `SELECT u.id, u.name FROM users u JOIN conversations c ON c.id = ?
+		      WHERE u.id IN (${ids.map(() => '?').join(', ')})
+		        AND u.id NOT IN (SELECT user_id FROM memberships WHERE org_id = c.org_id)
+		        AND u.id NOT IN (SELECT user_id FROM conversation_participants WHERE conversation_id = c.id)
+		      ORDER BY u.name`,
+		args: [conversationId, ...ids]
+	});
+	return result.rows.map((r) => ({ id: String(r.id), name: String(r.name) }));
 }
