@@ -9,6 +9,7 @@ import { createSender, startSmtpSink, type SmtpSink } from './helpers/mail.ts';
 import { startInboundSmtp, type InboundSmtp } from '../src/lib/server/mail/smtp-listener.ts';
 import { conversationParticipants, notifications, organizations } from '../src/lib/server/db/schema.ts';
 import {
+	countUnreadNotifications,
 	flushNotificationEmails,
 	listNotifications,
 	markNotificationsRead,
@@ -173,6 +174,29 @@ describe('settings', () => {
 		await relay.database.db.delete(conversationParticipants).where(eq(conversationParticipants.userId, gus.id));
 		expect(await listNotifications(relay.database, gus.id)).toEqual([]);
 	});
+
+	it("opening the conversation anywhere (the user's read marker) marks its notifications read; mark unread does not", async () => {
+		await chat(bob, conv, 'one');
+		await until(async () => (await notificationsOf(gus.id)).length === 1, 'a notification');
+		expect(await countUnreadNotifications(relay.database, gus.id)).toBe(1);
+		// the inbox activity lands after a short debounce; a reader's marker then reaches it
+		const activity = async () => Number((await relay.database.client.execute({ sql: 'SELECT last_activity_at FROM conversations WHERE id = ?', args: [conv] })).rows[0].last_activity_at);
+		const before = await activity();
+		await until(async () => (await activity()) > before, 'inbox activity stored');
+		const at = await activity();
+		const privateDoc = `u/${gus.id}/private`;
+		await open(gus.client, privateDoc);
+		const w = writer(gus, privateDoc);
+		// "mark unread" puts the marker just before the latest activity: still unread
+		w.doc.getMap('reads').set(conv, { conversationId: conv, lastReadAt: at - 1 });
+		expect((await write(gus.client, privateDoc, w.take())).type).toBe(MessageType.Ack);
+		await new Promise((r) => setTimeout(r, 300));
+		expect((await notificationsOf(gus.id)).map((n) => n.readAt)).toEqual([null]);
+		w.doc.getMap('reads').set(conv, { conversationId: conv, lastReadAt: at });
+		expect((await write(gus.client, privateDoc, w.take())).type).toBe(MessageType.Ack);
+		await until(async () => (await notificationsOf(gus.id))[0].readAt !== null, 'read once opened');
+		expect(await countUnreadNotifications(relay.database, gus.id)).toBe(0);
+	});
 });
 
 describe('notification email', () => {
@@ -198,6 +222,15 @@ describe('notification email', () => {
 		expect(sink.received).toHaveLength(3);
 		expect(sink.received.slice(1).map((m) => m.to[0]).sort()).toEqual([`${bob.id}@test.example`, `${gus.id}@test.example`].sort());
 		expect(sink.received[1].parsed.text).toContain('a fourth, by Alice');
+	});
+
+	it('strips chat formatting to plain text in the email', async () => {
+		await chat(bob, conv, '**ship** it _today_, see [tracking](https://track.example/1)');
+		await sink.waitFor(1, 5000);
+		const text = sink.received[0].parsed.text!;
+		expect(text).toContain('- Bob Baker: ship it today, see tracking (https://track.example/1)');
+		expect(text).not.toContain('**');
+		expect(text).not.toContain('_today_');
 	});
 
 	it('a guest\'s email holds nothing internal: no labels, assignees, task assignment or other conversations', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRichText } from './rich-text.ts';
+import { parseRichText, toMailText } from './rich-text.ts';
 
 const nora = { id: 'u-nora', name: 'Nora North' };
 
@@ -25,5 +25,14 @@ describe('parseRichText', () => {
 			{ type: 'mention', name: 'Nora North', userId: 'u-nora' },
 			{ type: 'text', text: ' and @Bob' }
 		]);
+	});
+});
+
+describe('toMailText', () => {
+	it('drops formatting marks and keeps link addresses, for plain-text mail', () => {
+		expect(toMailText('Bob: **ship** it _today_, see [tracking](https://track.example/1) or https://x.example/')).toBe(
+			'Bob: ship it today, see tracking (https://track.example/1) or https://x.example/'
+		);
+		expect(toMailText('`**literal**` and a_b_c')).toBe('**literal** and a_b_c');
 	});
 });

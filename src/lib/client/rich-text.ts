@@ -97,3 +97,22 @@ export function toPlainText(segments: Segment[]): string {
 		.map((s) => (s.type === 'text' || s.type === 'code' || s.type === 'link' ? s.text : s.type === 'mention' ? `@${s.name}` : toPlainText(s.children)))
 		.join('');
 }
+
+/** Text for email (plain text mail): formatting marks dropped, a link's address kept after its text. */
+export function toMailText(text: string): string {
+	const flat = (segments: Segment[]): string =>
+		segments
+			.map((s) =>
+				s.type === 'text' || s.type === 'code'
+					? s.text
+					: s.type === 'link'
+						? s.text === s.href || s.text + '/' === s.href
+							? s.text
+							: `${s.text} (${s.href})`
+						: s.type === 'mention'
+							? `@${s.name}`
+							: flat(s.children)
+			)
+			.join('');
+	return flat(parseRichText(text));
+}

@@ -6,11 +6,11 @@ import { eq } from 'drizzle-orm';
 import type { Activity, App } from './app-types.ts';
 import { conversationParticipants, users } from './db/schema.ts';
 import { readConversationGrant } from './access-facts.ts';
-import { addMemberParticipants, filterOrgMembers, recordActivity, recordPersonalNotification } from './notifications.ts';
+import { addMemberParticipants, filterOrgMembers, markNotificationsSeen, recordActivity, recordPersonalNotification } from './notifications.ts';
 import { snippet } from './mail/inbound.ts';
 import { touchConversation } from './conversations.ts';
 import { parseDocName } from '../shared/doc-names.ts';
-import { assigneeSchema, chatMessageSchema, type ChatMessage } from '../shared/records.ts';
+import { assigneeSchema, chatMessageSchema, readMarkerSchema, type ChatMessage } from '../shared/records.ts';
 
 /** The JSON values an update writes (new and overwritten map entries). */
 function writtenValues(update: Uint8Array): unknown[] {
@@ -76,6 +76,19 @@ function queueActivity(database: App, conversationId: string, activity: Activity
 /** Called by the relay after it stored a client's write to `doc` (never for server writes). */
 export async function handleAcceptedWrite(database: App, doc: string, update: Uint8Array, actorId: string): Promise<void> {
 	const ref = parseDocName(doc);
+	// a read marker is written wherever the user opens a conversation (any page, any device, or
+	// offline and synced later): its notifications count as read from then on
+	if (ref?.scope === 'user' && ref.lane === 'private' && ref.id === actorId) {
+		try {
+			for (const value of writtenValues(update)) {
+				const parsed = readMarkerSchema.safeParse(value);
+				if (parsed.success) await markNotificationsSeen(database, actorId, parsed.data.conversationId, parsed.data.lastReadAt);
+			}
+		} catch (error) {
+			console.error(`[notifications] after a read marker in ${doc}: ${error instanceof Error ? error.message : String(error)}`);
+		}
+		return;
+	}
 	if (!ref || ref.scope !== 'conversation' || (ref.lane !== 'chat' && ref.lane !== 'internal')) return;
 	try {
 		for (const value of writtenValues(update)) {

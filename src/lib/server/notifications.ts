@@ -12,6 +12,7 @@ import { sendMail } from './mail/index.ts';
 import { conversationDoc } from '../shared/doc-names.ts';
 import { createId } from '../shared/records.ts';
 import { computeAccess, type Role } from '../shared/policy.ts';
+import { toMailText } from '../client/rich-text.ts';
 
 /** How much of a conversation a person is notified about. */
 export const NotificationLevel = { All: 'all', Mentions: 'mentions', None: 'none' } as const;
@@ -195,7 +196,7 @@ export interface NotificationItem {
 }
 
 /** A user's in-app notifications, newest first, only of conversations they can still open. */
-export async function listNotifications(database: App, userId: string, limit = 100): Promise<NotificationItem[]> {
+export async function listNotifications(database: App, userId: string, limit = 100, options: { unreadOnly?: boolean } = {}): Promise<NotificationItem[]> {
 	const rows = await database.db
 		.select({
 			id: notifications.id,
@@ -208,7 +209,7 @@ export async function listNotifications(database: App, userId: string, limit = 1
 		})
 		.from(notifications)
 		.innerJoin(conversations, eq(conversations.id, notifications.conversationId))
-		.where(eq(notifications.userId, userId))
+		.where(options.unreadOnly ? and(eq(notifications.userId, userId), isNull(notifications.readAt)) : eq(notifications.userId, userId))
 		.orderBy(desc(notifications.createdAt))
 		.limit(limit);
 	const out: NotificationItem[] = [];
@@ -222,12 +223,30 @@ export async function listNotifications(database: App, userId: string, limit = 1
 	return out;
 }
 
+/** How many of a user's notifications are unread (the menu's count), by the same rules as the list; at most 100. */
+export async function countUnreadNotifications(database: App, userId: string): Promise<number> {
+	return (await listNotifications(database, userId, 100, { unreadOnly: true })).length;
+}
+
 /** Marks a user's notifications read (all of them, or those of one conversation). */
 export async function markNotificationsRead(database: App, userId: string, conversationId?: string): Promise<void> {
 	const where = conversationId
 		? and(eq(notifications.userId, userId), eq(notifications.conversationId, conversationId), isNull(notifications.readAt))
 		: and(eq(notifications.userId, userId), isNull(notifications.readAt));
 	await database.db.update(notifications).set({ readAt: Date.now() }).where(where);
+}
+
+/**
+ * Marks a user's notifications of a conversation read once she opened it (her read marker reached
+ * the conversation's latest activity). "Mark unread" moves the marker just before that activity,
+ * which leaves them as they are.
+ */
+export async function markNotificationsSeen(database: App, userId: string, conversationId: string, lastReadAt: number): Promise<void> {
+	await database.client.execute({
+		sql: `UPDATE notifications SET read_at = ? WHERE user_id = ? AND conversation_id = ? AND read_at IS NULL
+		        AND ? >= (SELECT last_activity_at FROM conversations WHERE id = ?)`,
+		args: [Date.now(), userId, conversationId, lastReadAt, conversationId]
+	});
 }
 
 // ---- email batching ---------------------------------------------------------------------------
@@ -247,7 +266,8 @@ export function composeNotificationEmail(input: {
 	origin: string;
 }): { subject: string; text: string } {
 	const link = `${input.origin}/c/${input.conversationId}`;
-	const lines = input.items.map((item) => `- ${item.text}`);
+	// chat text is Markdown-ish; mail is plain text, so its marks are stripped (`**ship**` → ship)
+	const lines = input.items.map((item) => `- ${toMailText(item.text)}`);
 	return {
 		subject: `[${input.orgName}] ${input.subject}`,
 		text: [
