@@ -9,20 +9,13 @@ import { conversationParticipants, invitations, organizations, conversations, us
 import { hashToken, validateSessionToken, type SessionUser } from '../src/lib/server/auth/session.ts';
 import { listOutbox } from '../src/lib/server/mail/index.ts';
 import { readConversationGrant } from '../src/lib/server/access-facts.ts';
-import {
-	acceptGuestInvitation,
-	createGuestAccount,
-	GuestMessages,
-	GUEST_INVITATION_LIFETIME,
-	inviteGuest,
-	listOrgGuests,
-	mailGuestInvitation,
-	readGuestInvitation,
-	removeGuest,
-	revokeGuestInvitation,
-	setConversationGuestsAllowed,
-	updateOrgGuestSettings
-} from '../src/lib/server/guests.ts';
+import { acceptGuestInvitation, createGuestAccount } from '../src/lib/server/guests/acceptance.ts';
+import { GUEST_INVITATION_LIFETIME, inviteGuest, readGuestInvitation } from '../src/lib/server/guests/invitations.ts';
+import { listOrgGuests } from '../src/lib/server/guests/listings.ts';
+import { mailGuestInvitation } from '../src/lib/server/guests/mail.ts';
+import { GuestMessages } from '../src/lib/server/guests/messages.ts';
+import { removeGuest, revokeGuestInvitation } from '../src/lib/server/guests/removal.ts';
+import { setConversationGuestsAllowed, updateOrgGuestSettings } from '../src/lib/server/guests/settings.ts';
 import { MessageType } from '../src/lib/shared/protocol.ts';
 import { createMemoryStore } from '../src/lib/sync/local-store.ts';
 import { SyncProvider, type SocketLike } from '../src/lib/sync/provider.ts';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MessageType } from '../../src/lib/shared/protocol.ts';
-import { removeGuest } from '../../src/lib/server/guests.ts';
+import { removeGuest } from '../../src/lib/server/guests/removal.ts';
 import { invalidateUserSessions } from '../../src/lib/server/auth/session.ts';
 import { applyAccessChange } from '../../src/lib/server/access-change.ts';
 import { readConfig } from '../../src/lib/server/config.ts';

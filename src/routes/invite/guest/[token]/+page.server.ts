@@ -1,7 +1,8 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { InvitationMessages } from '$lib/server/invitations.ts';
-import { acceptGuestInvitation, createGuestAccount, readGuestInvitation } from '$lib/server/guests.ts';
+import { acceptGuestInvitation, createGuestAccount } from '$lib/server/guests/acceptance.ts';
+import { readGuestInvitation } from '$lib/server/guests/invitations.ts';
 import { startSession } from '$lib/server/auth/accounts.ts';
 import { invalidateSession } from '$lib/server/auth/session.ts';
 import { setSessionCookie } from '$lib/server/http.ts';

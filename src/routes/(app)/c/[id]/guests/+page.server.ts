@@ -3,15 +3,12 @@ import { and, eq } from 'drizzle-orm';
 import type { Actions, PageServerLoad } from './$types';
 import { conversationParticipants, users } from '$lib/server/db/schema.ts';
 import { readConversationView } from '$lib/server/conversations.ts';
-import {
-	GuestMessages,
-	inviteGuest,
-	listPendingGuestInvitations,
-	mailGuestInvitation,
-	removeGuest,
-	revokeGuestInvitation,
-	setConversationGuestsAllowed
-} from '$lib/server/guests.ts';
+import { GuestMessages } from '$lib/server/guests/messages.ts';
+import { inviteGuest } from '$lib/server/guests/invitations.ts';
+import { listPendingGuestInvitations } from '$lib/server/guests/listings.ts';
+import { mailGuestInvitation } from '$lib/server/guests/mail.ts';
+import { removeGuest, revokeGuestInvitation } from '$lib/server/guests/removal.ts';
+import { setConversationGuestsAllowed } from '$lib/server/guests/settings.ts';
 import { computeRequestOrigin } from '$lib/server/http.ts';
 import { parseEmail } from '$lib/server/validation.ts';
 import { takeAll } from '$lib/server/actions.ts';

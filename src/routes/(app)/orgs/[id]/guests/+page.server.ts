@@ -3,16 +3,9 @@ import type { Actions, PageServerLoad } from './$types';
 import type { Db } from '$lib/server/db/index.ts';
 import { getRole } from '$lib/server/orgs.ts';
 import { canManageMembers } from '$lib/shared/policy.ts';
-import {
-	listConversationGuestSwitches,
-	listOrgGuests,
-	listPendingGuestInvitations,
-	readOrgGuestSettings,
-	removeGuest,
-	revokeGuestInvitation,
-	setConversationGuestsAllowed,
-	updateOrgGuestSettings
-} from '$lib/server/guests.ts';
+import { listConversationGuestSwitches, listOrgGuests, listPendingGuestInvitations } from '$lib/server/guests/listings.ts';
+import { removeGuest, revokeGuestInvitation } from '$lib/server/guests/removal.ts';
+import { readOrgGuestSettings, setConversationGuestsAllowed, updateOrgGuestSettings } from '$lib/server/guests/settings.ts';
 
 // The organization's guest settings (owners and admins): the org-wide switch, who may invite, the
 // limits, every guest with their conversations and inviter, pending invitations, removal.

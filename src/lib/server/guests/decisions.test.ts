@@ -1,7 +1,9 @@
 // The pure guest decisions as tables: who may invite whom, and who may accept.
 import { describe, expect, it } from 'vitest';
-import { computeAcceptRefusal, computeGuestInvitationRefusal, GuestMessages, type GuestInvitationFacts, type GuestInvitationView } from './guests.ts';
-import type { AccessFacts } from '../shared/policy.ts';
+import { computeAcceptRefusal } from './acceptance.ts';
+import { computeGuestInvitationRefusal, type GuestInvitationFacts, type GuestInvitationView } from './invitations.ts';
+import { GuestMessages } from './messages.ts';
+import type { AccessFacts } from '../../shared/policy.ts';
 
 const facts = (over: Partial<AccessFacts> = {}, org: Partial<NonNullable<AccessFacts['org']>> = {}, conv: Partial<NonNullable<AccessFacts['conversation']>> = {}): AccessFacts => ({
 	userId: 'u1',
