@@ -1,6 +1,7 @@
-// The relay's core: rooms, authorization on open, the write validator, durable acknowledgements,
-// fan-out and presence. It takes a minimal socket interface, so it is testable without one;
-// server/sync-endpoint.ts adapts WebSockets to it.
+// The relay's core: socket lifecycle, authorization on open, the write validator and durable
+// acknowledgements, wiring its parts by job: rooms.ts (loading, unloading), persistence.ts (storing,
+// compaction), fan-out.ts, presence.ts, access-refresh.ts. It takes a minimal socket interface, so
+// it is testable without one; server/sync-endpoint.ts adapts WebSockets to it.
 import * as Y from 'yjs';
 import { parseDocName, type DocRef } from '../../src/lib/shared/doc-names.ts';
 import {
@@ -16,17 +17,23 @@ import {
 	writeError,
 	writeNack,
 	writeSyncStep2,
-	writeSyncUpdate,
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
 import { SYSTEM_ACTOR, validateWrite } from '../../src/lib/shared/write-validator.ts';
 import { GrantInterner, type AccessResolver, type DocAccess } from './access.ts';
-import { readAwarenessUpdate, stampPresence, writeAwarenessUpdate, type AwarenessEntry } from './awareness.ts';
+import { decideAccess, refreshMembers, type AccessFilter } from './access-refresh.ts';
+import { readAwarenessUpdate, writeAwarenessUpdate } from './awareness.ts';
 import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
 import type { DocStorage, MergeParts } from './doc-store.ts';
-import { Merger, mergeMany } from './merger.ts';
-import { Room } from './room.ts';
-import { WriteQueue } from './write-queue.ts';
+import { FanOut } from './fan-out.ts';
+import { Merger } from './merger.ts';
+import { Persistence } from './persistence.ts';
+import { acceptPresence, presenceAudience, presenceSnapshot, removePresenceOf } from './presence.ts';
+import type { Room } from './room.ts';
+import { Rooms } from './rooms.ts';
+
+export type { AccessFilter } from './access-refresh.ts';
+export { MAX_PRESENCE_PER_CONNECTION } from './presence.ts';
 
 /** Limits that protect the relay and the other clients from one client. */
 export interface RelayLimits {
@@ -71,13 +78,7 @@ export const defaultLimits: RelayLimits = {
 	compactQuietMs: 2000
 };
 
-/** After a fan-out that took t ms the next waits FANOUT_PACING × t ms (see #flushOutgoing). */
-const FANOUT_PACING = Number(process.env.PARLEY_FANOUT_PACING) || 2;
-
 const SETTLED = Promise.resolve();
-
-/** Presence client ids one connection may hold in one room (the app uses one per document and tab). */
-export const MAX_PRESENCE_PER_CONNECTION = 8;
 
 export interface RelayOptions {
 	/** Who may open and write what: the app answers from its database (src/lib/server/relay-access.ts). */
@@ -101,29 +102,18 @@ export interface RelayOptions {
 	beforeClose?: (relay: Relay) => Promise<void>;
 }
 
-/** Which open subscriptions an access change may affect. */
-export interface AccessFilter {
-	userId?: string;
-	conversationId?: string;
-	orgId?: string;
-}
-
 export class Relay {
 	readonly limits: RelayLimits;
 	readonly store: DocStorage;
 	#access: AccessResolver;
 	#grants = new GrantInterner();
-	#rooms = new Map<string, Room>();
-	#loading = new Map<string, Promise<Room>>();
+	#rooms: Rooms;
 	#connections = new Set<Connection>();
 	/** Open sockets per session id, for maxSocketsPerSession. */
 	#sessionSockets = new Map<string, number>();
-	#queue: WriteQueue;
+	#persistence: Persistence;
+	#fanOut = new FanOut((conn, doc, frame) => this.#sendDoc(conn, doc, frame));
 	#merger = new Merger();
-	#dirty = new Set<Room>();
-	#flushScheduled = false;
-	/** Fan-out does not start again before this (performance.now()): see #flushOutgoing. */
-	#nextFlushAt = 0;
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
 	#onAccepted: RelayOptions['onAccepted'];
@@ -139,8 +129,9 @@ export class Relay {
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#beforeClose = options.beforeClose;
-		this.#queue = new WriteQueue(this.store, (error) => this.#log(`storing updates failed, will retry: ${String(error)}`));
-		this.#sweep = setInterval(() => void this.#unloadIdle(), Math.max(1000, this.limits.idleUnloadMs / 3));
+		this.#persistence = new Persistence(this.store, this.limits, this.#log);
+		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log);
+		this.#sweep = setInterval(() => void this.#rooms.unloadIdle(this.limits.idleUnloadMs), Math.max(1000, this.limits.idleUnloadMs / 3));
 		this.#sweep.unref();
 	}
 
@@ -239,7 +230,7 @@ export class Relay {
 			this.#send(conn, writeError(doc, ReasonCode.TooLarge, `At most ${this.limits.maxSubscriptions} documents may be open at once`));
 			return;
 		}
-		const room = await this.#room(doc, ref, access);
+		const room = await this.#rooms.open(doc, ref, access.orgId);
 		// An access change (refreshAccess) that ran while the facts were read or the room loaded could not
 		// see this subscription yet: decide again, or a user revoked meanwhile would stay subscribed.
 		while (epoch !== this.#accessEpoch && !conn.closed) {
@@ -253,8 +244,7 @@ export class Relay {
 		// the room's parsed name, not this request's copy: one per document, not one per subscriber
 		const sub: Subscription = { ref: room.ref, access, opening: [] };
 		conn.subs.set(doc, sub);
-		room.subscribers.add(conn);
-		room.lastActive = Date.now();
+		room.join(conn);
 		this.#send(conn, writeAccess(doc, access.role));
 		let diff: Uint8Array;
 		try {
@@ -270,65 +260,18 @@ export class Relay {
 		sub.opening = null;
 		this.#send(conn, writeSyncStep2(doc, diff));
 		for (const frame of waiting) this.#send(conn, frame);
-		if (access.lane.presence && room.presence.size > 0) {
-			const entries = [...room.presence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state }));
-			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(entries)));
-		}
+		if (access.lane.presence && room.presence.size > 0)
+			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(presenceSnapshot(room))));
 	}
 
 	#unsubscribe(conn: Connection, doc: string): void {
 		if (!conn.subs.delete(doc)) return;
 		const room = this.#rooms.get(doc);
 		if (!room) return;
-		room.subscribers.delete(conn);
-		room.lastActive = Date.now();
+		room.leave(conn);
 		// presence of a connection that left is removed for everyone else
-		const gone: AwarenessEntry[] = [];
-		for (const [clientId, p] of room.presence) {
-			if (p.conn !== conn) continue;
-			room.presence.delete(clientId);
-			gone.push({ clientId, clock: p.clock + 1, state: 'null' });
-		}
+		const gone = removePresenceOf(room, conn);
 		if (gone.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(gone)), conn);
-	}
-
-	/** The loaded room for a document, loading it (and what validating it needs) on demand. */
-	async #room(doc: string, ref: DocRef, access: DocAccess | null): Promise<Room> {
-		const loaded = this.#rooms.get(doc);
-		if (loaded) return loaded;
-		let loading = this.#loading.get(doc);
-		if (!loading) {
-			loading = this.#load(doc, ref, access?.orgId ?? null).finally(() => this.#loading.delete(doc));
-			this.#loading.set(doc, loading);
-		}
-		return loading;
-	}
-
-	async #load(doc: string, ref: DocRef, orgId: string | null): Promise<Room> {
-		const stored = await this.store.load(doc);
-		const room = new Room(doc, ref, stored.state, stored.bindings, stored.logRows, this.#merger);
-		// a room loaded for the server's own edits has no subscriber's grant to take the org from,
-		// yet validating later client writes to `internal` needs the org's members and labels
-		if (!orgId && ref.scope === 'conversation') orgId = await this.#access.conversationOrgId(ref.id);
-		if (!orgId && ref.scope === 'org') orgId = ref.id;
-		room.orgId = orgId;
-		if (ref.scope === 'conversation' && ref.lane === 'internal' && orgId) {
-			room.members = await this.#access.orgMemberIds(orgId);
-			const labelsDoc = `o/${orgId}/labels`;
-			room.labels = await this.#room(labelsDoc, parseDocName(labelsDoc)!, null);
-			room.labels.pins++;
-		}
-		this.#rooms.set(doc, room);
-		// the merge of a long log was just paid for: store it as the snapshot, so the next cold open
-		// reads one row instead of merging the log again
-		if (room.logRows >= this.limits.compactAfterRows) {
-			room.logBytes = room.snapshotBytes; // all of it is log; makes the size rule agree
-			room.compacting = true;
-			this.#compact(room)
-				.catch((error) => this.#log(`compacting ${doc} failed: ${String(error)}`))
-				.finally(() => (room.compacting = false));
-		}
-		return room;
 	}
 
 	// ---- writes -----------------------------------------------------------------------------
@@ -348,7 +291,7 @@ export class Relay {
 			canModerate: sub.access.lane.moderate === true,
 			actorName: conn.identity.name,
 			isMember: (userId) => room.members?.has(userId) ?? false,
-			labelExists: (labelId) => room.labels?.index().current.has(`labels\u0000${labelId}`) ?? false,
+			labelExists: (labelId) => room.labels?.hasRecord('labels', labelId) ?? false,
 			maxUpdateBytes: this.limits.maxUpdateBytes
 		});
 		if (!verdict.ok) {
@@ -357,13 +300,13 @@ export class Relay {
 		}
 		if (verdict.duplicate) {
 			// already known: acknowledge once everything queued before it (perhaps the original) is stored
-			this.#queue.push(null, () => this.#send(conn, writeAck(doc, writeId)));
+			this.#persistence.queue.push(null, () => this.#send(conn, writeAck(doc, writeId)));
 			return;
 		}
 		room.accept(verdict.update, actorId, verdict.newBindings);
 		// fan-out first: it is scheduled before the commit, so the commit's work never delays it
-		this.#forward(room, verdict.update, conn);
-		this.#persist(room, verdict.update, actorId, verdict.newBindings, () => {
+		this.#fanOut.forward(room, verdict.update, conn);
+		this.#persistence.persist(room, verdict.update, actorId, verdict.newBindings, () => {
 			this.#send(conn, writeAck(doc, writeId));
 			try {
 				this.#onAccepted?.(doc, verdict.update, actorId, this);
@@ -373,78 +316,6 @@ export class Relay {
 		});
 	}
 
-	#persist(room: Room, update: Uint8Array, userId: string, newBindings: Array<[number, string]>, onCommit: () => void): void {
-		room.uncommitted++;
-		this.#queue.push({ doc: room.name, update, userId, newBindings }, () => {
-			room.uncommitted--;
-			room.logRows++;
-			room.logBytes += update.byteLength;
-			onCommit();
-			this.#compactWhenQuiet(room);
-		});
-	}
-
-	/**
-	 * Compacts once the log is both long and as large as the snapshot (rewriting the snapshot every
-	 * N rows would cost O(document) per N writes, quadratic as a conversation grows), and the room
-	 * has been quiet for compactQuietMs, unless the log has grown far past that.
-	 */
-	#compactWhenQuiet(room: Room): void {
-		const { compactAfterRows, compactQuietMs } = this.limits;
-		if (room.compacting || room.logRows < compactAfterRows || room.logBytes < room.snapshotBytes) return;
-		const overdue = room.logRows >= 16 * compactAfterRows && room.logBytes >= 2 * room.snapshotBytes;
-		const quietFor = Date.now() - room.lastActive;
-		if (!overdue && quietFor < compactQuietMs) {
-			room.compactTimer ??= setTimeout(() => {
-				room.compactTimer = null;
-				this.#compactWhenQuiet(room);
-			}, compactQuietMs - quietFor);
-			room.compactTimer.unref();
-			return;
-		}
-		// compaction is housekeeping: a failure leaves the log as it is, to be folded next time
-		room.compacting = true;
-		this.#compact(room)
-			.catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`))
-			.finally(() => (room.compacting = false));
-	}
-
-	/** Forwarding may happen before the commit; only the sender's acknowledgement waits for it. */
-	#forward(room: Room, update: Uint8Array, from: Connection | null): void {
-		room.outgoing.push({ update, from });
-		this.#dirty.add(room);
-		if (this.#flushScheduled) return;
-		this.#flushScheduled = true;
-		const wait = this.#nextFlushAt - performance.now();
-		if (wait <= 0) setImmediate(() => this.#flushOutgoing());
-		else setTimeout(() => this.#flushOutgoing(), wait);
-	}
-
-	/** Sends each room's updates of this turn as ONE frame, built once and written to every peer. */
-	#flushOutgoing(): void {
-		this.#flushScheduled = false;
-		const began = performance.now();
-		// Fan-out takes at most about a third of the event loop: after a flush that took t ms, the next
-		// waits 2t ms, and meanwhile more updates join it (one frame per socket instead of several).
-		// A quiet or small room flushes at once (t ≈ 0); a busy large one trades ~t ms of latency
-		// for far fewer socket writes, which are most of a busy relay's work.
-		const rooms = [...this.#dirty];
-		this.#dirty.clear();
-		for (const room of rooms) {
-			const batch = room.outgoing;
-			room.outgoing = [];
-			if (batch.length === 0) continue;
-			const update = batch.length === 1 ? batch[0].update : mergeMany(batch.map((entry) => entry.update));
-			const frame = writeSyncUpdate(room.name, update);
-			const from = batch[0].from;
-			// the sender already has its own change; with several senders, each gets the merged frame
-			const skip = batch.every((entry) => entry.from === from) ? from : null;
-			for (const conn of room.subscribers) if (conn !== skip) this.#sendDoc(conn, room.name, frame);
-		}
-		const now = performance.now();
-		this.#nextFlushAt = now + FANOUT_PACING * (now - began);
-	}
-
 	/**
 	 * Applies a change made by the server itself (inbound mail, system events, inbox entries) and
 	 * resolves once it is stored. Server writes are trusted: they are not run through the validator.
@@ -452,7 +323,7 @@ export class Relay {
 	async serverEdit(doc: string, edit: (ydoc: Y.Doc) => void): Promise<void> {
 		const ref = parseDocName(doc);
 		if (!ref) throw new Error(`not a document name: ${doc}`);
-		const room = await this.#room(doc, ref, null);
+		const room = await this.#rooms.open(doc, ref, null);
 		const ydoc = new Y.Doc({ gc: false });
 		Y.applyUpdate(ydoc, await room.stateAsync());
 		ydoc.clientID = room.serverClientId();
@@ -464,8 +335,8 @@ export class Relay {
 		const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
 		const newBindings: Array<[number, string]> = room.isBound(ydoc.clientID) ? [] : [[ydoc.clientID, SYSTEM_ACTOR]];
 		room.accept(update, SYSTEM_ACTOR, newBindings);
-		await new Promise<void>((resolve) => this.#persist(room, update, SYSTEM_ACTOR, newBindings, resolve));
-		this.#forward(room, update, null);
+		await new Promise<void>((resolve) => this.#persistence.persist(room, update, SYSTEM_ACTOR, newBindings, resolve));
+		this.#fanOut.forward(room, update, null);
 	}
 
 	/** Whether any connection has the document open now. */
@@ -477,7 +348,7 @@ export class Relay {
 	async readState(doc: string): Promise<Uint8Array> {
 		const ref = parseDocName(doc);
 		if (!ref) throw new Error(`not a document name: ${doc}`);
-		const loaded = this.#rooms.get(doc) ?? (await this.#loading.get(doc));
+		const loaded = await this.#rooms.loadedOrLoading(doc);
 		if (loaded) return loaded.stateAsync();
 		// a read (notifications reading assignees, tests) does not keep the document in memory
 		return (await this.store.load(doc)).state;
@@ -499,40 +370,12 @@ export class Relay {
 			this.#send(conn, writeError(doc, ReasonCode.Malformed, 'Presence update could not be decoded'));
 			return;
 		}
-		const identity = { id: conn.identity.userId, name: conn.identity.name, role: sub.access.role };
-		const accepted: AwarenessEntry[] = [];
-		for (const entry of entries) {
-			const owner = room.presence.get(entry.clientId);
-			// a connection may only set presence for its own client ids
-			if (owner && owner.conn !== conn) continue;
-			if (!owner && room.isBound(entry.clientId) && !this.#boundTo(room, entry.clientId, conn.identity.userId)) continue;
-			const state = stampPresence(entry.state, identity);
-			if (state === null) continue;
-			// Presence is held in memory and replayed to every newcomer: without a cap one connection could
-			// invent client ids (64 per frame) until the room holds gigabytes. A tab uses one id per document.
-			if (!owner && state !== 'null' && this.#presenceCount(room, conn) >= MAX_PRESENCE_PER_CONNECTION) continue;
-			if (state === 'null') room.presence.delete(entry.clientId);
-			else room.presence.set(entry.clientId, { clock: entry.clock, state, conn });
-			accepted.push({ clientId: entry.clientId, clock: entry.clock, state });
-		}
+		const accepted = acceptPresence(room, conn, sub, entries);
 		if (accepted.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(accepted)), conn);
 	}
 
-	#presenceCount(room: Room, conn: Connection): number {
-		let n = 0;
-		for (const p of room.presence.values()) if (p.conn === conn) n++;
-		return n;
-	}
-
-	#boundTo(room: Room, clientId: number, userId: string): boolean {
-		return room.index().bindings.get(clientId) === userId;
-	}
-
 	#broadcastPresence(room: Room, frame: Uint8Array, from: Connection): void {
-		for (const conn of room.subscribers) {
-			if (conn === from) continue;
-			if (conn.subs.get(room.name)?.access.lane.presence) this.#sendDoc(conn, room.name, frame);
-		}
+		for (const conn of presenceAudience(room, from)) this.#sendDoc(conn, room.name, frame);
 	}
 
 	// ---- access changes ---------------------------------------------------------------------
@@ -544,23 +387,9 @@ export class Relay {
 	async refreshAccess(filter: AccessFilter = {}): Promise<void> {
 		// opens in flight re-decide their access when this changes (see #subscribe)
 		this.#accessEpoch++;
-		for (const room of this.#rooms.values()) {
-			if (room.members && room.orgId && (!filter.orgId || filter.orgId === room.orgId))
-				room.members = await this.#access.orgMemberIds(room.orgId);
-		}
-		// Decide every affected subscription first, then apply all changes in one synchronous step:
-		// applying each as soon as it was read would let one lane keep receiving updates (fan-out
-		// runs between the awaits, e.g. over a remote libsql) after another lane of the same
-		// conversation was already cut off.
-		const decided: Array<{ conn: Connection; doc: string; sub: Subscription; access: DocAccess }> = [];
-		for (const conn of [...this.#connections]) {
-			if (filter.userId && conn.identity.userId !== filter.userId) continue;
-			for (const [doc, sub] of [...conn.subs]) {
-				if (filter.conversationId && !(sub.ref.scope === 'conversation' && sub.ref.id === filter.conversationId)) continue;
-				if (filter.orgId && sub.access.orgId !== filter.orgId && !(sub.ref.scope === 'org' && sub.ref.id === filter.orgId)) continue;
-				decided.push({ conn, doc, sub, access: await this.#docAccess(conn.identity.userId, sub.ref) });
-			}
-		}
+		await refreshMembers(this.#rooms.values(), filter, this.#access);
+		// decide every affected subscription first (see decideAccess), then apply all in one synchronous step
+		const decided = await decideAccess(this.#connections, filter, (userId, ref) => this.#docAccess(userId, ref));
 		for (const { conn, doc, sub, access } of decided) {
 			if (conn.closed || conn.subs.get(doc) !== sub) continue;
 			if (access.role === 'none') {
@@ -610,46 +439,9 @@ export class Relay {
 		this.handleSocketClose(conn);
 	}
 
-	async #compact(room: Room): Promise<void> {
-		if (room.logRows === 0) return;
-		const upTo = await this.store.lastLogId(room.name);
-		// read the state after the id: every row up to it was accepted, so it is in the state
-		const before = room.logRows;
-		const beforeBytes = room.logBytes;
-		const state = await room.stateAsync();
-		await this.store.compact(room.name, state, upTo);
-		room.logRows = Math.max(0, room.logRows - before);
-		room.logBytes = Math.max(0, room.logBytes - beforeBytes);
-		room.snapshotBytes = state.byteLength;
-	}
-
-	async #unloadIdle(): Promise<void> {
-		const now = Date.now();
-		// rooms pinned by others (an org's labels, by its internal rooms) become free only once those
-		// unload: go round again while a pass unloads anything
-		for (let unloaded = true; unloaded; ) {
-			unloaded = false;
-			for (const [doc, room] of this.#rooms) {
-				if (room.subscribers.size > 0 || room.pins > 0 || room.uncommitted > 0) continue;
-				if (now - room.lastActive < this.limits.idleUnloadMs) continue;
-				try {
-					if (room.logRows > 0) await this.#compact(room);
-				} catch (error) {
-					this.#log(`compacting ${doc} failed: ${String(error)}`);
-					continue;
-				}
-				if (room.subscribers.size > 0 || room.uncommitted > 0 || this.#rooms.get(doc) !== room) continue;
-				this.#rooms.delete(doc);
-				if (room.compactTimer) clearTimeout(room.compactTimer);
-				if (room.labels) room.labels.pins--;
-				unloaded = true;
-			}
-		}
-	}
-
 	/** Counts for tests and the benchmark. */
 	stats(): { rooms: number; connections: number; queued: number } {
-		return { rooms: this.#rooms.size, connections: this.#connections.size, queued: this.#queue.size };
+		return { rooms: this.#rooms.size, connections: this.#connections.size, queued: this.#persistence.queue.size };
 	}
 
 	/** How many parts a loaded document's state is held in (tests: merging keeps this small). */
@@ -662,7 +454,7 @@ export class Relay {
 		const idle = this.limits.idleUnloadMs;
 		this.limits.idleUnloadMs = -1;
 		try {
-			await this.#unloadIdle();
+			await this.#rooms.unloadIdle(this.limits.idleUnloadMs);
 		} finally {
 			this.limits.idleUnloadMs = idle;
 		}
@@ -670,7 +462,7 @@ export class Relay {
 
 	/** Waits until every accepted update is stored. */
 	drain(): Promise<void> {
-		return this.#queue.drain();
+		return this.#persistence.queue.drain();
 	}
 
 	async close(): Promise<void> {
@@ -678,20 +470,20 @@ export class Relay {
 		this.#closed = true;
 		clearInterval(this.#sweep);
 		for (const conn of [...this.#connections]) this.#drop(conn, CloseCode.GoingAway);
-		await this.#queue.drain();
+		await this.#persistence.queue.drain();
 		try {
 			await this.#beforeClose?.(this);
 		} catch (error) {
 			this.#log(`finishing work before closing failed: ${String(error)}`);
 		}
-		await this.#queue.drain();
+		await this.#persistence.queue.drain();
 		// fold what changed into snapshots, so the next start opens documents from one row each
 		for (const room of this.#rooms.values()) {
 			if (room.compactTimer) clearTimeout(room.compactTimer);
 			if (room.logRows === 0 || room.compacting) continue;
-			await this.#compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
+			await this.#persistence.compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
 		}
-		this.#queue.close();
+		this.#persistence.queue.close();
 		await this.#merger.close();
 	}
 }

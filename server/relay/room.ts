@@ -1,7 +1,7 @@
 // One document held by the relay: its bytes (not a live Y.Doc), the validator's small index, the
 // connections subscribed to it, and their presence.
 import type { DocRef } from '../../src/lib/shared/doc-names.ts';
-import { SYSTEM_ACTOR, createDocIndex, indexUpdate, type DocIndex } from '../../src/lib/shared/write-validator.ts';
+import { SYSTEM_ACTOR, createDocIndex, entryKey, indexUpdate, type DocIndex } from '../../src/lib/shared/write-validator.ts';
 import type { Connection } from './connection.ts';
 import { mergeMany, type Merger } from './merger.ts';
 
@@ -22,17 +22,10 @@ export class Room {
 	readonly presence = new Map<number, PresenceState>();
 	/** Updates accepted this event-loop turn, to be sent to subscribers as one frame. */
 	outgoing: Array<{ update: Uint8Array; from: Connection | null }> = [];
-	/** Log rows not yet folded into the snapshot. */
-	logRows: number;
-	/** Bytes of the log rows not yet folded, and of the snapshot they will be folded into. */
-	logBytes = 0;
-	snapshotBytes = 0;
 	/** A compaction of this room is running. */
 	compacting = false;
 	/** A compaction is due and waits for the room to be quiet. */
 	compactTimer: NodeJS.Timeout | null = null;
-	/** Writes accepted but not yet committed. */
-	uncommitted = 0;
 	lastActive = Date.now();
 	/** For conversation documents: the organization (label and member lookups). */
 	orgId: string | null = null;
@@ -58,15 +51,80 @@ export class Room {
 	#merger: Merger;
 	#bindings: Map<number, string>;
 	#index: DocIndex | null = null;
+	// The counters below change only through the methods that name why (queued, stored, compacted),
+	// so compaction and unloading read numbers that agree with each other.
+	#logRows: number;
+	#logBytes = 0;
+	#snapshotBytes = 0;
+	#uncommitted = 0;
 
 	constructor(name: string, ref: DocRef, state: Uint8Array, bindings: Map<number, string>, logRows: number, merger: Merger) {
 		this.name = name;
 		this.ref = ref;
 		this.#merger = merger;
 		this.#parts = [state];
-		this.snapshotBytes = state.byteLength;
+		this.#snapshotBytes = state.byteLength;
 		this.#bindings = bindings;
-		this.logRows = logRows;
+		this.#logRows = logRows;
+	}
+
+	/** Log rows not yet folded into the snapshot. */
+	get logRows(): number {
+		return this.#logRows;
+	}
+
+	/** Bytes of the log rows not yet folded. */
+	get logBytes(): number {
+		return this.#logBytes;
+	}
+
+	/** Bytes of the snapshot the log will be folded into. */
+	get snapshotBytes(): number {
+		return this.#snapshotBytes;
+	}
+
+	/** Writes accepted but not yet committed. */
+	get uncommitted(): number {
+		return this.#uncommitted;
+	}
+
+	/** An accepted write was queued for storage. */
+	queued(): void {
+		this.#uncommitted++;
+	}
+
+	/** A queued write of `bytes` was stored as one log row. */
+	stored(bytes: number): void {
+		this.#uncommitted--;
+		this.#logRows++;
+		this.#logBytes += bytes;
+	}
+
+	/**
+	 * Loaded from a long log: all of the state is log, which makes the size rule of compaction
+	 * agree that it is due.
+	 */
+	countAllAsLog(): void {
+		this.#logBytes = this.#snapshotBytes;
+	}
+
+	/** `rows` log rows of `bytes` bytes were folded into a snapshot of `snapshotBytes` (rows stored meanwhile stay counted). */
+	compacted(rows: number, bytes: number, snapshotBytes: number): void {
+		this.#logRows = Math.max(0, this.#logRows - rows);
+		this.#logBytes = Math.max(0, this.#logBytes - bytes);
+		this.#snapshotBytes = snapshotBytes;
+	}
+
+	/** A connection opened this document. */
+	join(conn: Connection): void {
+		this.subscribers.add(conn);
+		this.lastActive = Date.now();
+	}
+
+	/** A connection closed this document. */
+	leave(conn: Connection): void {
+		this.subscribers.delete(conn);
+		this.lastActive = Date.now();
 	}
 
 	/** The whole document as one update, merged here and now (O(document): prefer stateAsync). */
@@ -191,6 +249,16 @@ export class Room {
 		do id = Math.floor(Math.random() * 0x7fffffff) + 1;
 		while (this.#bindings.has(id));
 		return id;
+	}
+
+	/** Whether the record `key` of the map `root` is live in this document (the validator's index key is built in one place). */
+	hasRecord(root: string, key: string): boolean {
+		return this.index().current.has(entryKey(root, key));
+	}
+
+	/** The user a client id is bound to here (its first writer), if any. */
+	boundUser(clientId: number): string | undefined {
+		return this.#bindings.get(clientId);
 	}
 
 	isBound(clientId: number): boolean {

@@ -116,7 +116,8 @@ function ruleOf(lane: Lane, root: string): RecordRule {
 }
 
 const idKey = (client: number, clock: number) => `${client}:${clock}`;
-const entryKey = (root: string, key: string) => `${root}\u0000${key}`;
+/** The index's key of the record `key` in the map `root` (DocIndex.current); built only here. */
+export const entryKey = (root: string, key: string) => `${root}\u0000${key}`;
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 type Resolution =
