@@ -10,6 +10,7 @@ import { createApp, type App, type AppOptions } from '../../src/lib/server/app.t
 import { readConfig } from '../../src/lib/server/config.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from '../../src/lib/server/db/schema.ts';
 import { SESSION_COOKIE, createSession, generateSessionToken } from '../../src/lib/server/auth/session.ts';
+import type { OrgRole } from '../../src/lib/shared/policy.ts';
 import { createSyncEndpoint, type SyncEndpoint } from '../../server/sync-endpoint.ts';
 import { PROTOCOL_VERSION, readFrame, type Frame } from '../../src/lib/shared/protocol.ts';
 
@@ -27,7 +28,7 @@ export interface TestRelay {
 	endpoint: SyncEndpoint;
 	addUser(name: string): Promise<{ id: string; cookie: string; sessionId: string }>;
 	addOrg(name: string): Promise<string>;
-	addMember(orgId: string, userId: string, role?: 'owner' | 'admin' | 'member'): Promise<void>;
+	addMember(orgId: string, userId: string, role?: OrgRole): Promise<void>;
 	addConversation(orgId: string, opts?: { kind?: 'email' | 'channel'; subject?: string; guestsAllowed?: boolean }): Promise<string>;
 	addGuest(conversationId: string, userId: string): Promise<void>;
 	connect(cookie: string, opts?: { origin?: string; version?: number }): Promise<RawClient>;

@@ -12,6 +12,7 @@
 // Names are display names and keys of `people`; each call makes new users, so tests sharing one
 // relay do not see each other's data. Members join with role 'member' unless `roles` says otherwise.
 import { ConversationLane, conversationDoc } from '../../src/lib/shared/doc-names.ts';
+import type { OrgRole } from '../../src/lib/shared/policy.ts';
 import type { RawClient, TestRelay } from '../helpers/relay.ts';
 
 export { startRelay, RawClient, type TestRelay } from '../helpers/relay.ts';
@@ -29,7 +30,7 @@ export interface SetUpOptions {
 	/** Guests of the conversation, by name (not members of the organization). */
 	guests?: string[];
 	/** Organization roles other than 'member', by name. */
-	roles?: Record<string, 'owner' | 'admin' | 'member'>;
+	roles?: Record<string, OrgRole>;
 	/** Passed to addConversation. */
 	conversation?: Parameters<TestRelay['addConversation']>[1];
 	/** Organization name (default 'Acme'). */

@@ -5,7 +5,7 @@ import { SyncProvider } from '$lib/sync/provider.ts';
 import { createIndexedDbStore } from '$lib/sync/indexeddb-store.ts';
 import { RecordMap } from '$lib/sync/records.svelte.ts';
 import { SyncStatus } from '$lib/sync/sync-status.svelte.ts';
-import { conversationDoc } from '$lib/shared/doc-names.ts';
+import { conversationDoc, orgDoc, userDoc } from '$lib/shared/doc-names.ts';
 import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
 
 /** The sidebar's folders. */
@@ -90,7 +90,7 @@ export class ReplicaWarmer {
 		for (const [id, entry] of wanted) {
 			if (this.#open.has(id)) continue;
 			const docs = [conversationDoc(id, 'thread'), conversationDoc(id, 'chat'), conversationDoc(id, 'tasks')];
-			if (entry.role === 'member') docs.push(`o/${entry.orgId}/labels`, conversationDoc(id, 'internal'));
+			if (entry.role === 'member') docs.push(orgDoc(entry.orgId, 'labels'), conversationDoc(id, 'internal'));
 			for (const d of docs) this.#provider.open(d);
 			this.#open.set(id, { role: entry.role, docs });
 		}
@@ -158,8 +158,8 @@ export function startAppClient(userId: string): AppClient {
 	stopAppClient();
 	const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
 	const provider = new SyncProvider({ url, store: createIndexedDbStore(`parley-${userId}`) });
-	const inboxDoc = `u/${userId}/inbox`;
-	const privateDoc = `u/${userId}/private`;
+	const inboxDoc = userDoc(userId, 'inbox');
+	const privateDoc = userDoc(userId, 'private');
 	current = {
 		userId,
 		provider,

@@ -2,7 +2,7 @@
 // decided by the grant alone: a guest's grant never opens `internal` or `o/<org>/labels`, so a
 // guest's page never even asks the relay for them (DESIGN.md §1, §2).
 import type { Awareness } from 'y-protocols/awareness';
-import { conversationDoc } from '$lib/shared/doc-names.ts';
+import { conversationDoc, orgDoc } from '$lib/shared/doc-names.ts';
 import type { Grant } from '$lib/shared/policy.ts';
 import type { AppliedLabel, Assignee, ChatMessage, Label, Task, TaskAssignee, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
 import type { SyncProvider } from '$lib/sync/provider.ts';
@@ -53,7 +53,7 @@ export class ConversationLanes {
 		this.tasks = new RecordMap(provider, this.tasksDoc, 'tasks', 'createdAt');
 		if (grant.role === 'member' && grant.lanes.internal.read) {
 			const internalDoc = conversationDoc(conversationId, 'internal');
-			const labelsDoc = `o/${orgId}/labels`;
+			const labelsDoc = orgDoc(orgId, 'labels');
 			// label definitions first: pending writes are resent in the order documents were opened, and an
 			// applied label is accepted only when its definition already exists
 			const labels = new RecordMap<Label>(provider, labelsDoc, 'labels', 'name');

@@ -3,6 +3,7 @@
 // into members' inbox entries and never into a guest's.
 import type { App, Waker } from './app-types.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
+import { userDoc } from '../shared/doc-names.ts';
 import { computeAccess } from '../shared/policy.ts';
 import type { InboxEntry } from '../shared/records.ts';
 import { isSnoozeDue, parseStatusRequest, statusAfterActivity, type ConversationStatus, type StatusState } from '../shared/status-rules.ts';
@@ -85,11 +86,11 @@ async function writeStatusToInboxes(database: App, conversationId: string, state
 		sql: `SELECT user_id FROM memberships WHERE org_id = (SELECT org_id FROM conversations WHERE id = ?)`,
 		args: [conversationId]
 	});
-	const ids = people.rows.map((r) => String(r.user_id)).filter((userId) => relay.hasSubscribers(`u/${userId}/inbox`));
+	const ids = people.rows.map((r) => String(r.user_id)).filter((userId) => relay.hasSubscribers(userDoc(userId, 'inbox')));
 	const facts = await readConversationFactsForUsers(database.client, conversationId, ids);
 	for (const userId of ids) {
 		if (computeAccess(facts.get(userId)!).role !== 'member') continue;
-		await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+		await relay.serverEdit(userDoc(userId, 'inbox'), (ydoc) => {
 			const map = ydoc.getMap<InboxEntry>('conversations');
 			const current = map.get(conversationId);
 			if (!current) return;

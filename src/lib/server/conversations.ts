@@ -65,7 +65,7 @@ export async function listInboxEntries(client: Client, userId: string): Promise<
  */
 export async function syncInbox(database: App, userId: string, snippets?: Map<string, string>): Promise<void> {
 	const entries = await listInboxEntries(database.client, userId);
-	await database.relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+	await database.relay.serverEdit(userDoc(userId, 'inbox'), (ydoc) => {
 		const map = ydoc.getMap<InboxEntry>('conversations');
 		const wanted = new Map(entries.map((e) => [e.id, e]));
 		for (const key of [...map.keys()]) if (!wanted.has(key)) map.delete(key);
@@ -195,7 +195,7 @@ async function writeActivity(database: App, conversationId: string, snippet: str
 	for (const userId of ids) {
 		if (computeAccess(facts.get(userId)!).role === 'none') continue;
 		let missing = false;
-		await relay.serverEdit(`u/${userId}/inbox`, (ydoc) => {
+		await relay.serverEdit(userDoc(userId, 'inbox'), (ydoc) => {
 			const map = ydoc.getMap<InboxEntry>('conversations');
 			const current = map.get(conversationId);
 			if (current) map.set(conversationId, { ...current, snippet, lastActivityAt: now });

@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from './db/index.ts';
 import { conversations, invitations, memberships, organizations, sessions, users } from './db/schema.ts';
+import type { OrgRole } from '../shared/policy.ts';
 
-// Organizations and membership. Roles: owner (created it), admin, member.
+// Organizations and membership. Roles: owner (created it), admin, member (OrgRole, policy.ts).
 
-export type OrgRole = 'owner' | 'admin' | 'member';
 export interface OrgSummary {
 	id: string;
 	name: string;

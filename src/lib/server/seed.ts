@@ -4,6 +4,7 @@ import type { App } from './app.ts';
 import { conversationParticipants, conversations, memberships, organizations, users } from './db/schema.ts';
 import { hashPassword } from './auth/accounts.ts';
 import { rememberContacts } from './mail/contacts.ts';
+import { conversationDoc, orgDoc } from '../shared/doc-names.ts';
 
 /** The demo sign-ins seeded into an empty database (tests import these). */
 export const DEMO_PASSWORD = 'parley-demo';
@@ -88,7 +89,7 @@ export async function seedDemoDocuments(database: App): Promise<void> {
 	const hour = 60 * 60 * 1000;
 	const day = (offset: number) => new Date(now + offset * 24 * hour).toISOString().slice(0, 10);
 
-	await relay.serverEdit(`c/${order.id}/thread`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(order.id, 'thread'), (ydoc) => {
 		ydoc.getMap('events').set('created', { id: 'created', type: 'conversation-created', actorName: 'Parley', subjectName: order.subject, at: now - 3 * hour });
 		ydoc.getMap('messages').set('demo-in-1', {
 			id: 'demo-in-1',
@@ -103,33 +104,33 @@ export async function seedDemoDocuments(database: App): Promise<void> {
 			attachments: []
 		});
 	});
-	await relay.serverEdit(`c/${order.id}/chat`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(order.id, 'chat'), (ydoc) => {
 		const key = `${bob.id}:demo1`;
 		ydoc.getMap('messages').set(key, { id: key, authorId: bob.id, text: 'Warehouse says this batch had a packing issue. I think we should replace it without asking for photos.', mentions: [], createdAt: now - 2 * hour });
 	});
-	await relay.serverEdit(`c/${order.id}/tasks`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(order.id, 'tasks'), (ydoc) => {
 		const tasks = ydoc.getMap('tasks');
 		tasks.set('demo-task-1', { id: 'demo-task-1', title: 'Ship a replacement lamp', description: 'Same model, express shipping.', status: 'open', due: day(1), createdBy: alice.id, createdAt: now - hour, updatedAt: now - hour, updatedBy: alice.id });
 		tasks.set('demo-task-2', { id: 'demo-task-2', title: 'Check the rest of batch 7 for damage', description: '', status: 'done', due: null, createdBy: bob.id, createdAt: now - hour, updatedAt: now - hour / 2, updatedBy: bob.id });
 	});
-	await relay.serverEdit(`o/${order.orgId}/labels`, (ydoc) => {
+	await relay.serverEdit(orgDoc(order.orgId, 'labels'), (ydoc) => {
 		const labels = ydoc.getMap('labels');
 		labels.set('urgent', { id: 'urgent', name: 'Urgent', color: '#d93025', createdBy: alice.id });
 		labels.set('shipping', { id: 'shipping', name: 'Shipping', color: '#1a73e8', createdBy: alice.id });
 	});
-	await relay.serverEdit(`c/${order.id}/internal`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(order.id, 'internal'), (ydoc) => {
 		ydoc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: alice.id, appliedAt: now - hour });
 		ydoc.getMap('assignees').set(alice.id, { userId: alice.id, assignedBy: bob.id, assignedAt: now - hour });
 		ydoc.getMap('taskAssignees').set('demo-task-1', { taskId: 'demo-task-1', userId: bob.id, assignedBy: alice.id, assignedAt: now - hour });
 	});
-	await relay.serverEdit(`c/${redesign.id}/thread`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(redesign.id, 'thread'), (ydoc) => {
 		ydoc.getMap('events').set('created', { id: 'created', type: 'conversation-created', actorName: DemoUsers.alice.name, subjectName: redesign.subject, at: now - 24 * hour });
 	});
-	await relay.serverEdit(`c/${redesign.id}/chat`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(redesign.id, 'chat'), (ydoc) => {
 		const key = `${alice.id}:demo1`;
 		ydoc.getMap('messages').set(key, { id: key, authorId: alice.id, text: 'This channel is for the redesign with our contractors. Drafts and feedback go here.', mentions: [], createdAt: now - 23 * hour });
 	});
-	await relay.serverEdit(`c/${redesign.id}/tasks`, (ydoc) => {
+	await relay.serverEdit(conversationDoc(redesign.id, 'tasks'), (ydoc) => {
 		ydoc.getMap('tasks').set('demo-task-3', { id: 'demo-task-3', title: 'Homepage wireframes', description: 'Desktop and phone.', status: 'open', due: day(7), createdBy: alice.id, createdAt: now - 23 * hour, updatedAt: now - 23 * hour, updatedBy: alice.id });
 	});
 	await rememberContacts(database, order.orgId, [{ name: 'Dana Whitfield', address: 'dana@example.com' }], DemoOrgs.acme.inboxAddress, now - 3 * hour);
