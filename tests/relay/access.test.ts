@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, SyncType, writeSyncStep1, type Frame } from '../../src/lib/shared/protocol.ts';
-import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { open, setUp, startRelay, type TestRelay } from './fixture.ts';
 
 // The access matrix: every lane × role × open, over real sockets to a real relay.
 
@@ -25,18 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => relay.close());
 
-const isAccess = (doc: string) => (f: Frame): f is Extract<Frame, { type: 6 }> => f.type === MessageType.Access && f.doc === doc;
-
 async function openAs(person: string, doc: string): Promise<string> {
 	const client = await relay.connect(people[person].cookie);
-	client.send(writeSyncStep1(doc, new Uint8Array([0])));
-	const access = await client.waitFor(isAccess(doc));
-	if (access.role !== 'none') {
-		// a granted open is followed by the document's state
-		await client.waitFor((f) => f.type === MessageType.Sync && f.doc === doc && f.syncType === SyncType.Step2);
-	}
+	// a granted open is followed by the document's state (open waits for both)
+	const { role } = await open(client, doc);
 	client.close();
-	return access.role;
+	return role;
 }
 
 describe('opening documents', () => {

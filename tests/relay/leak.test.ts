@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
-import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { MessageType, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { OrgLane, orgDoc } from '../../src/lib/shared/doc-names.ts';
+import { open, setUp, startRelay, type TestRelay } from './fixture.ts';
 import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // Labels and assignees carry canary strings. Across randomized sessions where members label,
@@ -31,14 +32,6 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 	fc.record({ kind: fc.constant('chat' as const), by: fc.constantFrom(0 as const, 1 as const, 2 as const), n: fc.nat(1000) })
 );
 
-async function open(client: RawClient, doc: string): Promise<string> {
-	const from = client.frames.length;
-	client.send(writeSyncStep1(doc, new Uint8Array([0])));
-	const access = (await client.waitFor((f) => f.type === MessageType.Access && f.doc === doc, 5000, from)) as Extract<Frame, { type: 6 }>;
-	if (access.role !== 'none') await client.waitFor((f) => f.type === MessageType.Sync && f.doc === doc && f.syncType === SyncType.Step2, 5000, from);
-	return access.role;
-}
-
 describe('no internal data reaches a guest', () => {
 	it('holds across randomized sessions', async () => {
 		let run = 0;
@@ -53,16 +46,16 @@ describe('no internal data reaches a guest', () => {
 					chat: s.docs.chat,
 					tasks: s.docs.tasks,
 					internal: s.docs.internal,
-					labels: `o/${orgId}/labels`
+					labels: orgDoc(orgId, OrgLane.Labels)
 				};
 				const memberClients = [await s.connect('Mia'), await s.connect('Max')];
 				const guestClient = await s.connect('Gus');
-				for (const client of memberClients) for (const doc of Object.values(docs)) expect(await open(client, doc)).toBe('member');
-				expect(await open(guestClient, docs.chat)).toBe('guest');
-				expect(await open(guestClient, docs.tasks)).toBe('guest');
-				expect(await open(guestClient, s.docs.thread)).toBe('guest');
-				expect(await open(guestClient, docs.internal)).toBe('none');
-				expect(await open(guestClient, docs.labels)).toBe('none');
+				for (const client of memberClients) for (const doc of Object.values(docs)) expect((await open(client, doc)).role).toBe('member');
+				expect((await open(guestClient, docs.chat)).role).toBe('guest');
+				expect((await open(guestClient, docs.tasks)).role).toBe('guest');
+				expect((await open(guestClient, s.docs.thread)).role).toBe('guest');
+				expect((await open(guestClient, docs.internal)).role).toBe('none');
+				expect((await open(guestClient, docs.labels)).role).toBe('none');
 
 				// one writer doc per (person, document), with distinct client ids per run
 				const base = run * 1000;

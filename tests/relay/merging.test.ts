@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
-import { setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
+import { OrgLane, orgDoc } from '../../src/lib/shared/doc-names.ts';
+import { open, setUp, startRelay, type RawClient, type TestRelay } from './fixture.ts';
 import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // A busy conversation grows to thousands of updates. Merging them all at once is quadratic
@@ -45,9 +46,8 @@ describe('a long conversation', () => {
 		const { chat } = s.docs;
 		const [alice, bob] = [s.people.Alice, s.people.Bob];
 
-		const writerClient = await relay.connect(alice.cookie);
-		writerClient.send(writeSyncStep1(chat, new Uint8Array([0])));
-		await writerClient.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+		const writerClient = await s.connect('Alice');
+		await open(writerClient, chat);
 		const writer = createWriter(4242);
 		const messages = writer.doc.getMap('messages');
 		let acked = 0;
@@ -100,8 +100,7 @@ describe('compaction of a busy document', () => {
 			const { chat } = s.docs;
 			const alice = s.people.Alice;
 			const client = await s.connect('Alice');
-			client.send(writeSyncStep1(chat, new Uint8Array([0])));
-			await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+			await open(client, chat);
 			const writer = createWriter(777);
 			const logRows = async () => Number((await quiet.database.client.execute({ sql: 'SELECT count(*) AS n FROM doc_updates WHERE doc = ?', args: [chat] })).rows[0].n);
 			const snapshots = async () => Number((await quiet.database.client.execute({ sql: 'SELECT count(*) AS n FROM doc_snapshots WHERE doc = ?', args: [chat] })).rows[0].n);
@@ -119,10 +118,8 @@ describe('compaction of a busy document', () => {
 			expect(await snapshots()).toBe(1);
 			// and the compacted document opens whole
 			const reader = new Y.Doc();
-			const other = await quiet.connect(alice.cookie);
-			other.send(writeSyncStep1(chat, new Uint8Array([0])));
-			const step2 = await other.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
-			Y.applyUpdate(reader, (step2 as Frame & { data: Uint8Array }).data);
+			const other = await s.connect('Alice');
+			Y.applyUpdate(reader, (await open(other, chat)).state!);
 			expect(reader.getMap('messages').size).toBe(120);
 		} finally {
 			await quiet.close();
@@ -133,17 +130,12 @@ describe('compaction of a busy document', () => {
 describe('a guest opening a large conversation while members label and assign', () => {
 	it('receives nothing internal: not in the held-back frames, not in any frame', async () => {
 		const CANARY = 'CANARYopen';
-		const orgId = await relay.addOrg('Acme');
-		const alice = await relay.addUser('Alice');
-		const gus = await relay.addUser('Gus');
-		await relay.addMember(orgId, alice.id);
-		const conversationId = await relay.addConversation(orgId);
-		await relay.addGuest(conversationId, gus.id);
-		const chat = `c/${conversationId}/chat`;
-		const internal = `c/${conversationId}/internal`;
-		const labels = `o/${orgId}/labels`;
+		const s = await setUp(relay, { members: ['Alice'], guests: ['Gus'] });
+		const { chat, internal } = s.docs;
+		const labels = orgDoc(s.org, OrgLane.Labels);
+		const alice = s.people.Alice;
 
-		const member = await relay.connect(alice.cookie);
+		const member = await s.connect('Alice');
 		for (const doc of [chat, internal, labels]) {
 			member.send(writeSyncStep1(doc, new Uint8Array([0])));
 			await member.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === doc);
@@ -158,7 +150,7 @@ describe('a guest opening a large conversation while members label and assign', 
 		const lastChat = writeId;
 		await member.waitFor((f) => f.type === MessageType.Ack && f.writeId === lastChat, 20_000);
 
-		const guest = await relay.connect(gus.cookie);
+		const guest = await s.connect('Gus');
 		guest.send(writeSyncStep1(chat, new Uint8Array([0])));
 		guest.send(writeSyncStep1(internal, new Uint8Array([0])));
 		// while the guest's open is being merged: labels defined and applied, an assignee, more chat

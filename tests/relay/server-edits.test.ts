@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
-import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { MessageType, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { OrgLane, orgDoc } from '../../src/lib/shared/doc-names.ts';
+import { open, setUp, startRelay, type TestRelay } from './fixture.ts';
 import { createWriter } from '../helpers/ydoc.ts';
 
 // Documents the server edits first (seeded demo data, system events) must validate later client
@@ -18,7 +19,7 @@ describe('a room first loaded for a server edit', () => {
 		const { org: orgId, docs: { internal } } = s;
 		const alice = s.people.Alice;
 		// the server writes first: label definitions and an applied label (as the demo seed does)
-		await relay.endpoint.relay.serverEdit(`o/${orgId}/labels`, (doc) => {
+		await relay.endpoint.relay.serverEdit(orgDoc(orgId, OrgLane.Labels), (doc) => {
 			doc.getMap('labels').set('urgent', { id: 'urgent', name: 'Urgent', color: '#d93025', createdBy: alice.id });
 		});
 		await relay.endpoint.relay.serverEdit(internal, (doc) => {
@@ -26,8 +27,7 @@ describe('a room first loaded for a server edit', () => {
 		});
 
 		const client = await s.connect('Alice');
-		client.send(writeSyncStep1(internal, new Uint8Array([0])));
-		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === internal);
+		await open(client, internal);
 		const writer = createWriter(777);
 		writer.doc.getMap('assignees').set(alice.id, { userId: alice.id, assignedBy: alice.id, assignedAt: 2 });
 		client.send(writeWrite(internal, 1, writer.take()));

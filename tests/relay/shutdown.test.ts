@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations } from '../../src/lib/server/db/schema.ts';
-import { MessageType, SyncType, writeSyncStep1, writeWrite } from '../../src/lib/shared/protocol.ts';
-import { setUp, startRelay, type TestRelay } from './fixture.ts';
+import { MessageType, writeWrite } from '../../src/lib/shared/protocol.ts';
+import { open, setUp, startRelay, type TestRelay } from './fixture.ts';
 import { chatMessage, createWriter } from '../helpers/ydoc.ts';
 
 // Inbox activity (snippet, last activity) is stored debounced, up to seconds after a message. A
@@ -20,8 +20,7 @@ describe('closing the sync endpoint', () => {
 		const { conversation: conversationId, docs: { chat } } = s;
 		const alice = s.people.Alice;
 		const client = await s.connect('Alice');
-		client.send(writeSyncStep1(chat, new Uint8Array([0])));
-		await client.waitFor((f) => f.type === MessageType.Sync && f.syncType === SyncType.Step2 && f.doc === chat);
+		await open(client, chat);
 		const writer = createWriter(31337);
 		writer.doc.getMap('messages').set(`${alice.id}:1`, chatMessage(alice.id, '1', 'Shipping the fix tonight'));
 		client.send(writeWrite(chat, 1, writer.take()));
