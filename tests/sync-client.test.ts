@@ -119,6 +119,49 @@ describe('sync provider with a real relay', () => {
 		await until(() => texts(b, chat).includes('written offline'), 'bob sees the offline write');
 	});
 
+	it('keeps an idle socket that answers pings, and gives up one that stops answering', async () => {
+		const { alice, bob, chat } = await team();
+		// a network that goes silent: the socket stays "open" but nothing gets through either way
+		let silent = false;
+		let sockets = 0;
+		const a = new SyncProvider({
+			url: relay.wsUrl,
+			store: createMemoryStore(),
+			backoff: { baseMs: 20, maxMs: 200 },
+			heartbeat: { idleMs: 30, timeoutMs: 300 },
+			createSocket: (url) => {
+				sockets++;
+				const ws = new WebSocket(url, { headers: { Cookie: alice.cookie, Origin: relay.origin } });
+				const s = ws as unknown as SocketLike;
+				const send = s.send.bind(s);
+				s.send = (data) => void (silent || send(data));
+				let handler: SocketLike['onmessage'] = null;
+				ws.addEventListener('message', (ev) => void (silent || handler?.({ data: ev.data })));
+				Object.defineProperty(s, 'onmessage', { get: () => handler, set: (h) => (handler = h) });
+				return s;
+			}
+		});
+		providers.push(a);
+		const b = connectProvider(bob.cookie);
+		a.open(chat);
+		b.open(chat);
+		await until(() => a.status.online && b.status.online, 'both are online');
+		// many heartbeats long: each ping is answered, so the first socket is kept
+		await new Promise((r) => setTimeout(r, 600));
+		expect(a.status.online).toBe(true);
+		expect(sockets).toBe(1);
+
+		silent = true;
+		await until(() => !a.status.online, 'the silent socket is given up');
+		messages(a, chat).set(`${alice.id}:quiet`, chatMessage(alice.id, 'quiet', 'written while silent'));
+		await a.flush();
+		expect(a.status.pending).toBe(1);
+
+		silent = false;
+		await until(() => a.status.online && a.status.pending === 0, 'reconnected and acknowledged', 10_000);
+		await until(() => texts(b, chat).includes('written while silent'), 'bob sees it');
+	});
+
 	it('resends unacknowledged writes after a reload, and the relay stores each once', async () => {
 		const { alice, chat } = await team();
 		const store = createMemoryStore();

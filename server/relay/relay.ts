@@ -16,6 +16,7 @@ import {
 	writeAwareness,
 	writeError,
 	writeNack,
+	writePong,
 	writeSyncStep2,
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
@@ -165,6 +166,8 @@ export class Relay {
 				this.#send(conn, writeNack(frame.doc, frame.writeId, ReasonCode.RateLimited, 'Too many messages; this change was not saved, send it again'));
 			return;
 		}
+		// answered at once, not behind frames waiting on the database: the client measures the socket, not the disk
+		if (frame.type === MessageType.Ping) return this.#send(conn, writePong());
 		// The rate limit counts messages, not bytes: while a frame waits on the database the ones behind it
 		// are held in memory, so the bytes a connection may have waiting are capped too.
 		const size = data.byteLength;

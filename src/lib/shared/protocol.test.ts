@@ -17,6 +17,8 @@ import {
 	writeError,
 	writeNack,
 	writeSyncStep1,
+	writePing,
+	writePong,
 	writeSyncStep2,
 	writeSyncUpdate,
 	writeUnsubscribe,
@@ -45,6 +47,10 @@ function encode(f: Frame): Uint8Array {
 			return writeAccess(f.doc, f.role);
 		case MessageType.Error:
 			return writeError(f.doc, f.reason, f.message);
+		case MessageType.Ping:
+			return writePing();
+		case MessageType.Pong:
+			return writePong();
 	}
 }
 
@@ -64,6 +70,7 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
 	fc.record({ type: fc.constant(MessageType.Ack), doc, writeId }),
 	fc.record({ type: fc.constant(MessageType.Nack), doc, writeId, reason, message: text }),
 	fc.record({ type: fc.constant(MessageType.Unsubscribe), doc }),
+	fc.record({ type: fc.constantFrom(MessageType.Ping, MessageType.Pong), doc: fc.constant('' as const) }),
 	fc.record({ type: fc.constant(MessageType.Access), doc, role }),
 	fc.record({ type: fc.constant(MessageType.Error), doc, reason, message: text })
 );
@@ -97,7 +104,9 @@ describe('frame round trips', () => {
 			writeNack('d', 1, ReasonCode.Forbidden, ''),
 			writeUnsubscribe('d'),
 			writeAccess('d', AccessRole.Member),
-			writeError('d', ReasonCode.Malformed, '')
+			writeError('d', ReasonCode.Malformed, ''),
+			writePing(),
+			writePong()
 		].map((b) => readFrame(b));
 		expect(written.every((f) => f !== null)).toBe(true);
 		expect(new Set(written.map((f) => f!.type))).toEqual(new Set(Object.values(MessageType)));
@@ -184,9 +193,18 @@ describe('malformed frames are refused (readFrame returns null)', () => {
 		);
 	});
 
+	it('a ping or pong that names a document (they are about the connection)', () => {
+		for (const type of [MessageType.Ping, MessageType.Pong]) {
+			const e = encoding.createEncoder();
+			encoding.writeVarUint(e, type);
+			encoding.writeVarString(e, 'c/abc/chat');
+			expect(readFrame(encoding.toUint8Array(e))).toBeNull();
+		}
+	});
+
 	it('an unknown message type', () => {
 		fc.assert(
-			fc.property(frame, fc.integer({ min: 8, max: 2 ** 40 }), (f, type) => {
+			fc.property(frame, fc.integer({ min: Object.values(MessageType).length, max: 2 ** 40 }), (f, type) => {
 				const b = encode(f);
 				// replace the leading varUint(type) (one byte: every known type is < 128)
 				const e = encoding.createEncoder();

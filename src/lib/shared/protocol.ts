@@ -6,7 +6,8 @@ import * as decoding from 'lib0/decoding';
 /**
  * Protocol version, sent by the client as `/sync?v=<version>`.
  * History (one line per bump, newest last):
- * 1 — first version: sync, awareness, write/ack/nack, unsubscribe, access, error.
+ * 1 — first version: sync, awareness, write/ack/nack, unsubscribe, access, error; later ping/pong
+ *     (added without a bump: old clients never send ping, and the relay ships with the client).
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -27,7 +28,11 @@ export const MessageType = {
 	/** Server→client: the connection's access to this document is now the given role; `none` means drop it and delete the local copy. */
 	Access: 6,
 	/** Server→client: an error about the document (or the connection, with docName ''), not tied to a write. */
-	Error: 7
+	Error: 7,
+	/** Client→server, docName '': are you there? Answered with Pong at once (a socket can die silently). */
+	Ping: 8,
+	/** Server→client, docName '': the answer to Ping. */
+	Pong: 9
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -104,7 +109,8 @@ export type Frame =
 	| { type: typeof MessageType.Nack; doc: string; writeId: number; reason: ReasonCode; message: string }
 	| { type: typeof MessageType.Unsubscribe; doc: string }
 	| { type: typeof MessageType.Access; doc: string; role: AccessRole }
-	| { type: typeof MessageType.Error; doc: string; reason: ReasonCode; message: string };
+	| { type: typeof MessageType.Error; doc: string; reason: ReasonCode; message: string }
+	| { type: typeof MessageType.Ping | typeof MessageType.Pong; doc: '' };
 
 /** Longest document name accepted (names are short ids; this bounds work on hostile input). */
 export const MAX_DOC_NAME = 200;
@@ -194,6 +200,14 @@ export function writeError(doc: string, reason: ReasonCode, message: string): Ui
 const reasons = new Set<string>(Object.values(ReasonCode));
 const roles = new Set<string>(Object.values(AccessRole));
 
+export function writePing(): Uint8Array {
+	return encoding.toUint8Array(header(MessageType.Ping, ''));
+}
+
+export function writePong(): Uint8Array {
+	return encoding.toUint8Array(header(MessageType.Pong, ''));
+}
+
 /** Decodes one frame, or returns null when the bytes are not exactly one valid frame. Never throws. */
 export function readFrame(bytes: Uint8Array): Frame | null {
 	try {
@@ -226,6 +240,12 @@ export function readFrame(bytes: Uint8Array): Frame | null {
 				break;
 			}
 			case MessageType.Unsubscribe:
+				frame = { type, doc };
+				break;
+			case MessageType.Ping:
+			case MessageType.Pong:
+				// about the connection, never a document
+				if (doc !== '') return null;
 				frame = { type, doc };
 				break;
 			case MessageType.Access: {

@@ -14,6 +14,7 @@ import {
 	SyncType,
 	readFrame,
 	writeAwareness,
+	writePing,
 	writeSyncStep1,
 	writeUnsubscribe,
 	writeWrite,
@@ -71,7 +72,15 @@ export interface SyncProviderOptions {
 	clientName?: string;
 	/** Backoff base and cap in ms (tests shorten them). */
 	backoff?: { baseMs: number; maxMs: number };
+	/** Heartbeat timing in ms (tests shorten it); see `ConnectionOptions.heartbeat`. */
+	heartbeat?: { idleMs: number; timeoutMs: number };
 }
+
+/**
+ * Ping after 5 s of silence, give up 5 s later: a dead socket is noticed within about 10 s even when
+ * the browser's `offline` event never comes (a dead Wi-Fi, a sleeping laptop, a dropped proxy).
+ */
+const HEARTBEAT = { idleMs: 5000, timeoutMs: 5000 };
 
 const RETRYABLE = new Set<ReasonCode>([ReasonCode.ServerError, ReasonCode.RateLimited]);
 
@@ -110,7 +119,13 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		this.#store = options.store;
 		this.clientName = options.clientName ?? 'parley';
 		this.#conn = new Connection(
-			{ url: this.url, createSocket: options.createSocket, clientName: this.clientName, backoff: options.backoff },
+			{
+				url: this.url,
+				createSocket: options.createSocket,
+				clientName: this.clientName,
+				backoff: options.backoff,
+				heartbeat: { ping: writePing(), ...(options.heartbeat ?? HEARTBEAT) }
+			},
 			{ open: () => this.#onOpen(), message: (bytes) => this.#onMessage(bytes), closed: (code) => this.#onSocketClosed(code) }
 		);
 	}
@@ -156,6 +171,20 @@ export class SyncProvider extends Emitter<SyncEvents> {
 	/** The current Y.Doc of an open document. */
 	getDoc(name: string): Y.Doc | undefined {
 		return this.#docs.get(name)?.ydoc;
+	}
+
+	/**
+	 * Keys in root map `root` of `doc` that local writes the server has not acknowledged yet set: the
+	 * UI marks those records as waiting to sync until their ack.
+	 */
+	pendingKeys(doc: string, root: string): Set<string> {
+		const keys = new Set<string>();
+		const d = this.#docs.get(doc);
+		if (!d) return keys;
+		for (const w of d.pending.list()) {
+			for (const r of readUpdateRecords(w.update)) if (r.root === root && r.key !== null) keys.add(r.key);
+		}
+		return keys;
 	}
 
 	/** Presence for an open document; local state changes are sent, remote ones applied. */

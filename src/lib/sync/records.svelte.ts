@@ -8,6 +8,7 @@ import type { SyncProvider } from './provider.ts';
 export class RecordMap<T extends object> {
 	#all = $state.raw<T[]>([]);
 	#byKey = $state.raw<ReadonlyMap<string, T>>(new Map());
+	#pending = $state.raw<ReadonlySet<string>>(new Set());
 	#provider: SyncProvider;
 	#doc: string;
 	#root: string;
@@ -25,8 +26,11 @@ export class RecordMap<T extends object> {
 		this.#bind(provider.open(doc));
 		this.#offs.push(
 			provider.on('doc-reset', (e) => e.doc === doc && this.#bind(e.ydoc)),
-			provider.on('revoked', (e) => e.doc === doc && this.#bind(null))
+			provider.on('revoked', (e) => e.doc === doc && this.#bind(null)),
+			// every change to the pending writes (a local write, an ack, a refusal) is a status event
+			provider.on('status', () => this.#refreshPending())
 		);
+		this.#refreshPending();
 	}
 
 	/** Every record, sorted by the key given at construction. */
@@ -37,6 +41,11 @@ export class RecordMap<T extends object> {
 	/** The record stored under `key` (for chat, `<userId>:<id>`). */
 	get(key: string): T | undefined {
 		return this.#byKey.get(key);
+	}
+
+	/** Whether a local change to the record under `key` still waits for the server's acknowledgement. */
+	isPending(key: string): boolean {
+		return this.#pending.has(key);
 	}
 
 	set(key: string, value: T): void {
@@ -59,6 +68,12 @@ export class RecordMap<T extends object> {
 		this.#map = ydoc ? ydoc.getMap<T>(this.#root) : null;
 		this.#map?.observe(this.#observer);
 		this.#refresh();
+	}
+
+	#refreshPending(): void {
+		const next = this.#provider.pendingKeys(this.#doc, this.#root);
+		const same = next.size === this.#pending.size && [...next].every((k) => this.#pending.has(k));
+		if (!same) this.#pending = next;
 	}
 
 	#refresh(): void {
