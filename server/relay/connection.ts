@@ -1,6 +1,7 @@
 // One client's socket as the relay sees it: identity, open documents, rate budget.
 import type { DocRef } from '../../src/lib/shared/doc-names.ts';
 import type { DocAccess } from './access.ts';
+import type { ByteBucket } from './byte-budget.ts';
 
 /** The minimal socket the relay needs; the WebSocket endpoint adapts `ws` to it. */
 export interface RelaySocket {
@@ -40,6 +41,12 @@ export class Connection {
 	#rate: number;
 	#burst: number;
 	violations = 0;
+	/** Byte buckets of this connection's writes, as a member and as a guest (see WriteBudgets). */
+	readonly writeBytes: { member?: ByteBucket; guest?: ByteBucket } = {};
+	/** Bytes handed to the socket so far, and where the latest step 2 lies among them. */
+	#sentBytes = 0;
+	#openingFrom = 0;
+	#openingTo = 0;
 
 	constructor(socket: RelaySocket, identity: ConnectionIdentity, rate: number, burst: number) {
 		this.socket = socket;
@@ -57,5 +64,27 @@ export class Connection {
 		if (this.#tokens < 1) return false;
 		this.#tokens -= 1;
 		return true;
+	}
+
+	/** Records a frame handed to the socket; `opening` marks a step 2. */
+	sent(bytes: number, opening: boolean): void {
+		if (opening) {
+			// a step 2 right after another still unsent extends it; otherwise it starts a new span
+			if (this.#openingTo <= this.#drained()) this.#openingFrom = this.#sentBytes;
+			this.#openingTo = this.#sentBytes + bytes;
+		}
+		this.#sentBytes += bytes;
+	}
+
+	/** Unsent bytes, less the unsent part (at most `exempt` bytes) of the latest step 2 span. */
+	unsentBeyondOpening(exempt: number): number {
+		const unsent = this.socket.bufferedAmount;
+		const opening = Math.max(0, this.#openingTo - Math.max(this.#drained(unsent), this.#openingFrom));
+		return unsent - Math.min(opening, exempt);
+	}
+
+	/** Bytes the socket has passed on: the socket sends in order (framing headers make it a little low). */
+	#drained(unsent = this.socket.bufferedAmount): number {
+		return this.#sentBytes - unsent;
 	}
 }

@@ -21,6 +21,7 @@ import {
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
 import { SYSTEM_ACTOR, validateWrite } from '../../src/lib/shared/write-validator.ts';
+import { WriteBudgets } from './byte-budget.ts';
 import { GrantInterner, type AccessResolver, type DocAccess } from './access.ts';
 import { decideAccess, refreshMembers, type AccessFilter } from './access-refresh.ts';
 import { readAwarenessUpdate, writeAwarenessUpdate } from './awareness.ts';
@@ -51,6 +52,23 @@ export interface RelayLimits {
 	maxSocketsPerSession: number;
 	/** Documents one connection may have open. */
 	maxSubscriptions: number;
+	/**
+	 * Bytes of writes per second and burst, per connection and per user (all their sockets); a
+	 * write over either is nacked `quota-exceeded` and changes nothing. A guest's writes are held
+	 * to the guest figures, per connection and per user. Bursts must exceed maxUpdateBytes.
+	 */
+	writeBytesPerSecond: number;
+	writeByteBurst: number;
+	userWriteBytesPerSecond: number;
+	userWriteByteBurst: number;
+	guestWriteBytesPerSecond: number;
+	guestWriteByteBurst: number;
+	/**
+	 * Stored bytes a write may take a document to (`document-full` past it); a guest's writes stop
+	 * at the lower guestMaxDocBytes, so members can still clean up what a guest filled.
+	 */
+	maxDocBytes: number;
+	guestMaxDocBytes: number;
 	/** Bytes of received frames a connection may have waiting to be handled (frames are handled in order). */
 	maxQueuedBytes: number;
 	/** A document with no subscribers for this long is unloaded (compacted first if it changed). */
@@ -73,6 +91,14 @@ export const defaultLimits: RelayLimits = {
 	maxBufferedBytes: 8 * 1024 * 1024,
 	maxSocketsPerSession: 20,
 	maxSubscriptions: 1000,
+	writeBytesPerSecond: 1024 * 1024,
+	writeByteBurst: 8 * 1024 * 1024,
+	userWriteBytesPerSecond: 2 * 1024 * 1024,
+	userWriteByteBurst: 16 * 1024 * 1024,
+	guestWriteBytesPerSecond: 128 * 1024,
+	guestWriteByteBurst: 1024 * 1024,
+	maxDocBytes: 64 * 1024 * 1024,
+	guestMaxDocBytes: 16 * 1024 * 1024,
 	maxQueuedBytes: 16 * 1024 * 1024,
 	idleUnloadMs: 30_000,
 	compactAfterRows: 500,
@@ -114,6 +140,7 @@ export class Relay {
 	#sessionSockets = new Map<string, number>();
 	#persistence: Persistence;
 	#fanOut = new FanOut((conn, doc, frame) => this.#sendDoc(conn, doc, frame));
+	#budgets: WriteBudgets;
 	#merger = new Merger();
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
@@ -126,13 +153,17 @@ export class Relay {
 	constructor(options: RelayOptions) {
 		this.#access = options.access;
 		this.limits = { ...defaultLimits, ...options.limits };
+		this.#budgets = new WriteBudgets(this.limits);
 		this.store = options.store((parts) => this.#merger.merge(parts));
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#beforeClose = options.beforeClose;
 		this.#persistence = new Persistence(this.store, this.limits, this.#log);
 		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log);
-		this.#sweep = setInterval(() => void this.#rooms.unloadIdle(this.limits.idleUnloadMs), Math.max(1000, this.limits.idleUnloadMs / 3));
+		this.#sweep = setInterval(() => {
+			this.#budgets.prune();
+			void this.#rooms.unloadIdle(this.limits.idleUnloadMs);
+		}, Math.max(1000, this.limits.idleUnloadMs / 3));
 		this.#sweep.unref();
 	}
 
@@ -261,7 +292,7 @@ export class Relay {
 		if (conn.closed || conn.subs.get(doc) !== sub) return;
 		const waiting = sub.opening ?? [];
 		sub.opening = null;
-		this.#send(conn, writeSyncStep2(doc, diff));
+		this.#send(conn, writeSyncStep2(doc, diff), true);
 		for (const frame of waiting) this.#send(conn, frame);
 		if (access.lane.presence && room.presence.size > 0)
 			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(presenceSnapshot(room))));
@@ -287,6 +318,17 @@ export class Relay {
 			return;
 		}
 		const actorId = conn.identity.userId;
+		// size cap and byte budget before validating: a refused write spends nothing and changes nothing
+		const guest = sub.access.role === AccessRole.Guest;
+		const cap = guest ? this.limits.guestMaxDocBytes : this.limits.maxDocBytes;
+		if (room.byteSize() + update.byteLength > cap) {
+			this.#send(conn, writeNack(doc, writeId, ReasonCode.DocumentFull, `This document is at its size limit (${cap >> 20} MiB); this change was not saved`));
+			return;
+		}
+		if (!this.#budgets.charge(conn, actorId, guest, update.byteLength)) {
+			this.#send(conn, writeNack(doc, writeId, ReasonCode.QuotaExceeded, 'Too many bytes written; this change was not saved, send it again in a moment'));
+			return;
+		}
 		const verdict = validateWrite(room.index(), update, {
 			actorId,
 			lane: sub.ref.lane,
@@ -426,12 +468,18 @@ export class Relay {
 		else this.#send(conn, frame);
 	}
 
-	#send(conn: Connection, frame: Uint8Array): void {
+	/**
+	 * Sends a frame, dropping a client whose unsent bytes are over maxBufferedBytes. The unsent rest
+	 * of its latest step 2 (`opening`: up to maxDocBytes) is not held against it: a large document
+	 * takes a while to arrive, and a reader that never reads still trips the limit on live traffic.
+	 */
+	#send(conn: Connection, frame: Uint8Array, opening = false): void {
 		if (conn.closed) return;
-		if (conn.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+		if (conn.unsentBeyondOpening(this.limits.maxDocBytes) > this.limits.maxBufferedBytes) {
 			this.#drop(conn, CloseCode.TooSlow);
 			return;
 		}
+		conn.sent(frame.byteLength, opening);
 		conn.socket.send(frame);
 	}
 

@@ -231,6 +231,16 @@ export class Room {
 		return this.#index;
 	}
 
+	/**
+	 * The document's size as held: its parts' bytes (at least its merged size; a part is never
+	 * counted twice). Cheap: folding keeps the parts under FOLD_AT_PARTS.
+	 */
+	byteSize(): number {
+		let bytes = 0;
+		for (const part of this.#parts) bytes += part.byteLength;
+		return bytes;
+	}
+
 	/** Folds an accepted update into the room. */
 	accept(update: Uint8Array, actorId: string, newBindings: Array<[number, string]>): void {
 		for (const [client, user] of newBindings) this.#bindings.set(client, user);

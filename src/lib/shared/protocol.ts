@@ -70,6 +70,10 @@ export const ReasonCode = {
 	UnknownReference: 'unknown-reference',
 	/** Too many messages on this connection; slow down. */
 	RateLimited: 'rate-limited',
+	/** Over the byte budget (per connection or per user; lower for guests); resend in a moment. */
+	QuotaExceeded: 'quota-exceeded',
+	/** The write would take the document past its size cap (lower for guests' writes); not saved. */
+	DocumentFull: 'document-full',
 	/** The server failed to store the write; it may be resent. */
 	ServerError: 'server-error'
 } as const;

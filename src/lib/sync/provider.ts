@@ -82,7 +82,7 @@ export interface SyncProviderOptions {
  */
 const HEARTBEAT = { idleMs: 5000, timeoutMs: 5000 };
 
-const RETRYABLE = new Set<ReasonCode>([ReasonCode.ServerError, ReasonCode.RateLimited]);
+const RETRYABLE = new Set<ReasonCode>([ReasonCode.ServerError, ReasonCode.RateLimited, ReasonCode.QuotaExceeded]);
 
 /** Syncs documents between Y.Docs, the local store and the relay over one socket. */
 export class SyncProvider extends Emitter<SyncEvents> {
