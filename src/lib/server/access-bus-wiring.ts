@@ -8,6 +8,8 @@ import { AccessBus } from '../../../server/scaleout/access-bus.ts';
 
 export interface RunningAccessBus {
 	bus: AccessBus;
+	/** Resolves when Redis answers a PING on the publishing connection; rejects when it cannot. */
+	ping(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -36,6 +38,9 @@ export async function startAccessBus(redisUrl: string, relay: Relay, log?: (mess
 	}
 	return {
 		bus,
+		async ping() {
+			await redis.ping();
+		},
 		async stop() {
 			// closing the connection ends the subscription; an UNSUBSCRIBE would wait out reconnects when Redis is gone
 			redis.disconnect();

@@ -57,6 +57,8 @@ export interface App extends Database {
 	readonly limiters: Limiters;
 	/** With REDIS_URL: carries access changes to the other nodes' sockets (access-change.ts); null on one process. */
 	readonly accessBus: AccessBus | null;
+	/** With REDIS_URL: one PING over the bus's connection, for /healthz (health.ts); null on one process. */
+	readonly redisPing: (() => Promise<void>) | null;
 	/** Stops timers, closes the relay (which stores pending activity first) and the database. */
 	close(): Promise<void>;
 }

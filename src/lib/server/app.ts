@@ -57,6 +57,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		waker: createWaker(),
 		limiters: createLimiters(),
 		accessBus: bus?.bus ?? null,
+		redisPing: bus?.ping ?? null,
 		close() {
 			closing ??= (async () => {
 				await bus?.stop();
