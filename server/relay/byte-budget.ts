@@ -52,7 +52,13 @@ export function chargeBoth(connection: ByteBucket, user: ByteBucket, bytes: numb
 	return true;
 }
 
-interface BudgetLimits {
+/**
+ * Bytes of writes per second and burst, per connection and per user (all their sockets); a
+ * write over either is nacked `quota-exceeded` and changes nothing. A guest's writes are held
+ * to the guest figures, per connection and per user. Bursts must exceed maxUpdateBytes.
+ * Part of RelayLimits.
+ */
+export interface BudgetLimits {
 	writeBytesPerSecond: number;
 	writeByteBurst: number;
 	userWriteBytesPerSecond: number;

@@ -21,7 +21,7 @@ import {
 	type Frame
 } from '../../src/lib/shared/protocol.ts';
 import { SYSTEM_ACTOR, validateWrite } from '../../src/lib/shared/write-validator.ts';
-import { WriteBudgets } from './byte-budget.ts';
+import { WriteBudgets, type BudgetLimits } from './byte-budget.ts';
 import { GrantInterner, type AccessResolver, type DocAccess } from './access.ts';
 import { decideAccess, refreshMembers, type AccessFilter } from './access-refresh.ts';
 import { readAwarenessUpdate, writeAwarenessUpdate } from './awareness.ts';
@@ -38,7 +38,8 @@ export type { AccessFilter } from './access-refresh.ts';
 export { MAX_PRESENCE_PER_CONNECTION } from './presence.ts';
 
 /** Limits that protect the relay and the other clients from one client. */
-export interface RelayLimits {
+/** The byte budgets (byte-budget.ts) are part of these. */
+export interface RelayLimits extends BudgetLimits {
 	/** Largest frame accepted, in bytes (the endpoint also gives it to `ws` as maxPayload). */
 	maxFrameBytes: number;
 	/** Largest update accepted in a write. */
@@ -52,17 +53,6 @@ export interface RelayLimits {
 	maxSocketsPerSession: number;
 	/** Documents one connection may have open. */
 	maxSubscriptions: number;
-	/**
-	 * Bytes of writes per second and burst, per connection and per user (all their sockets); a
-	 * write over either is nacked `quota-exceeded` and changes nothing. A guest's writes are held
-	 * to the guest figures, per connection and per user. Bursts must exceed maxUpdateBytes.
-	 */
-	writeBytesPerSecond: number;
-	writeByteBurst: number;
-	userWriteBytesPerSecond: number;
-	userWriteByteBurst: number;
-	guestWriteBytesPerSecond: number;
-	guestWriteByteBurst: number;
 	/**
 	 * Stored bytes a write may take a document to (`document-full` past it); a guest's writes stop
 	 * at the lower guestMaxDocBytes, so members can still clean up what a guest filled.
