@@ -3,17 +3,13 @@
 import path from 'node:path';
 import { createClient } from '@libsql/client';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, launchChromium, startApp } from '../tests/e2e/harness.ts';
+import { ROOT, launchChromium, signInWithPassword, startApp, type RunningApp } from '../tests/e2e/harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../src/lib/server/seed.ts';
 
-async function signIn(browser: Browser, who: keyof typeof DemoUsers, url: string): Promise<Page> {
+async function signIn(browser: Browser, who: keyof typeof DemoUsers, app: RunningApp): Promise<Page> {
 	const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
 	const page = await context.newPage();
-	await page.goto(`${url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[who].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${url}/`);
+	await signInWithPassword(page, app, DemoUsers[who].email, DEMO_PASSWORD);
 	return page;
 }
 
@@ -26,14 +22,14 @@ try {
 	await db.execute({ sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, added_at) VALUES (?, ?, 'guest', ?)`, args: [conv, nora, Date.now()] });
 	db.close();
 
-	const alice = await signIn(browser, 'alice', app.url);
+	const alice = await signIn(browser, 'alice', app);
 	await alice.goto(`${app.url}/c/${conv}`);
 	await alice.getByLabel('Message').pressSequentially('@Nor');
 	await alice.getByLabel('Message').press('Enter');
 	await alice.getByLabel('Message').pressSequentially('could you check the **packing photos** from the warehouse? Notes: https://example.com/batch-7');
 	await alice.getByLabel('Message').press('Enter');
 
-	const guest = await signIn(browser, 'nora', app.url);
+	const guest = await signIn(browser, 'nora', app);
 	await guest.goto(`${app.url}/c/${conv}?folder=shared`);
 	await guest.getByLabel('Message').pressSequentially('On it — the foam inserts were missing in batch 7. _Photos in 10 min._');
 	await guest.getByLabel('Message').press('Enter');

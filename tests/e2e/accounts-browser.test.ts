@@ -2,7 +2,7 @@
 // link read from the dev outbox, switch organizations; a seeded user joins a second org by invitation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -99,10 +99,7 @@ describe('accounts and organizations in Chromium', () => {
 	it('a seeded user invited to a second organization accepts and switches between the two', async () => {
 		const aliceContext = await browser.newContext();
 		const alice = await aliceContext.newPage();
-		await alice.goto(`${app.url}/signin`);
-		await alice.getByLabel('Email').fill(DemoUsers.alice.email);
-		await alice.getByLabel('Password').fill(DEMO_PASSWORD);
-		await alice.getByRole('button', { name: 'Sign in' }).click();
+		await signInWithPassword(alice, app, DemoUsers.alice.email, DEMO_PASSWORD);
 		await expect.poll(() => currentOrg(alice)).toBe(DemoOrgs.acme.name);
 		await alice.getByRole('link', { name: 'Members' }).first().click();
 		await expect.poll(() => alice.getByRole('heading', { level: 1 }).textContent()).toBe('Members');
@@ -137,10 +134,7 @@ describe('accounts and organizations in Chromium', () => {
 	it('fits a phone-width screen without horizontal scrolling', async () => {
 		const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
 		const page = await context.newPage();
-		await page.goto(`${app.url}/signin`);
-		await page.getByLabel('Email').fill(DemoUsers.bob.email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await signInWithPassword(page, app, DemoUsers.bob.email, DEMO_PASSWORD);
 		await expect.poll(() => currentOrg(page)).toBe(DemoOrgs.acme.name);
 		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		expect(overflow).toBeLessThanOrEqual(0);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import nodemailer from 'nodemailer';
 import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
@@ -17,11 +17,7 @@ async function signIn(name: 'alice' | 'nora'): Promise<{ context: BrowserContext
 	const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
 	const page = await context.newPage();
 	page.on('pageerror', (e) => console.error(`[${name}] pageerror`, e.message));
-	await page.goto(`${app.url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${app.url}/`);
+	await signInWithPassword(page, app, DemoUsers[name].email, DEMO_PASSWORD);
 	return { context, page };
 }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -101,6 +101,25 @@ export async function startApp(
 		});
 
 	return { url, databaseUrl, output: () => output, waitForOutput, stop };
+}
+
+/**
+ * Signs `page` in through the password form, as a person would, and waits until the app has left
+ * /signin. When it does not, the error names what the page and the server said instead of a bare
+ * timeout.
+ */
+export async function signInWithPassword(page: Page, app: Pick<RunningApp, 'url' | 'output'>, email: string, password: string): Promise<void> {
+	await page.goto(`${app.url}/signin`);
+	await page.getByLabel('Email').first().fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	try {
+		// the inbox's first load also installs the service worker: wait for the navigation, not every resource
+		await page.waitForURL((url) => url.pathname !== '/signin', { waitUntil: 'commit', timeout: 60_000 });
+	} catch (error) {
+		const shown = await page.locator('body').innerText().catch(() => '(no body)');
+		throw new Error(`${email} did not get past sign-in; ${page.url()} shows:\n${shown.slice(0, 500)}\nserver said:\n${app.output().slice(-2000)}`, { cause: error });
+	}
 }
 
 /** Launches Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) headless. */

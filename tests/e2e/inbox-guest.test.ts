@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -37,17 +37,7 @@ async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Person> {
 	cdp.on('Network.webSocketFrameReceived', (e) => received.push(decodeFrame(e.response)));
 	cdp.on('Network.webSocketFrameSent', (e) => sent.push(decodeFrame(e.response)));
 	page.on('pageerror', (e) => console.error(`[${name}] pageerror`, e.message));
-	await page.goto(`${app.url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	try {
-		// the inbox's first load also installs the service worker: wait for the navigation, not every resource
-		await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
-	} catch (error) {
-		const shown = await page.locator('main').innerText().catch(() => '(no main)');
-		throw new Error(`${name} did not reach the inbox; page ${page.url()} shows:\n${shown.slice(0, 500)}\nserver said:\n${app.output().slice(-2000)}`, { cause: error });
-	}
+	await signInWithPassword(page, app, DemoUsers[name].email, DEMO_PASSWORD);
 	const person = { context, page, received, sent };
 	people[name] = person;
 	return person;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -102,11 +102,7 @@ describe('a new organization receives email', () => {
 	it('a member sees the address but cannot change it, even by posting the form', async () => {
 		const context = await browser.newContext();
 		const page = await context.newPage();
-		await page.goto(`${app.url}/signin`);
-		await page.getByLabel('Email').fill(DemoUsers.bob.email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
-		await page.waitForURL(`${app.url}/`);
+		await signInWithPassword(page, app, DemoUsers.bob.email, DEMO_PASSWORD);
 		await openEmailIn(page);
 		expect(await page.getByTestId('inbox-address').textContent()).toBe(DemoOrgs.acme.inboxAddress);
 		expect(await page.getByRole('button', { name: 'Save address' }).count()).toBe(0);

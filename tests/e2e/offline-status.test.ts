@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -28,11 +28,7 @@ afterAll(async () => {
 async function signIn(name: 'alice' | 'bob'): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
 	const page = await context.newPage();
-	await page.goto(`${app.url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+	await signInWithPassword(page, app, DemoUsers[name].email, DEMO_PASSWORD);
 	return { context, page };
 }
 

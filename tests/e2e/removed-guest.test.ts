@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -16,11 +16,7 @@ let conversationId: string;
 async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Page> {
 	const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
 	const page = await context.newPage();
-	await page.goto(`${app.url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+	await signInWithPassword(page, app, DemoUsers[name].email, DEMO_PASSWORD);
 	return page;
 }
 
@@ -104,11 +100,7 @@ describe('a guest removed while her conversation is open', () => {
 		});
 		const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
 		const olga = await context.newPage();
-		await olga.goto(`${app.url}/signin`);
-		await olga.getByLabel('Email').first().fill('olga@northwind.test');
-		await olga.getByLabel('Password').fill(DEMO_PASSWORD);
-		await olga.getByRole('button', { name: 'Sign in' }).click();
-		await olga.waitForURL((url) => url.pathname === '/', { waitUntil: 'commit', timeout: 60_000 });
+		await signInWithPassword(olga, app, 'olga@northwind.test', DEMO_PASSWORD);
 		await olga.goto(`${app.url}/c/${conversationId}`);
 		const message = olga.getByTestId('chat-message').filter({ hasText: text });
 		await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser } from 'playwright-core';
-import { launchChromium, postForm, readOutboxLinks, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, postForm, readOutboxLinks, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -81,11 +81,7 @@ describe('signed out', () => {
 	it('an enhanced form in a page whose session ended takes the person to sign-in', async () => {
 		const context = await browser.newContext();
 		const page = await context.newPage();
-		await page.goto(`${app.url}/signin`);
-		await page.getByLabel('Email').fill(DemoUsers.alice.email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
-		await page.waitForURL(`${app.url}/`);
+		await signInWithPassword(page, app, DemoUsers.alice.email, DEMO_PASSWORD);
 		await page.goto(`${app.url}/orgs/${acmeId}/inbound`);
 		const before = await state();
 		await context.clearCookies(); // the session is gone (signed out elsewhere, expired)
@@ -110,6 +106,27 @@ describe('signed out', () => {
 		await page.getByRole('button', { name: 'Continue and sign in' }).click();
 		await page.waitForURL(`${app.url}/`);
 		expect(await page.getByTestId('user-name').textContent()).toBe(DemoUsers.bob.name);
+		await context.close();
+	});
+
+	it('what is typed before the page has loaded its scripts is kept, and signs in', async () => {
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		// a slow connection: the page is shown, its scripts arrive only after the person has typed
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await page.route('**/_app/immutable/**', async (route) => {
+			await held;
+			await route.continue();
+		});
+		await page.goto(`${app.url}/signin`, { waitUntil: 'commit' });
+		await page.getByLabel('Email').first().fill(DemoUsers.bob.email);
+		await page.getByLabel('Password').fill(DEMO_PASSWORD);
+		release();
+		await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+		expect(await page.getByLabel('Email').first().inputValue()).toBe(DemoUsers.bob.email);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.waitForURL(`${app.url}/`, { waitUntil: 'commit' });
 		await context.close();
 	});
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import nodemailer from 'nodemailer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoOrgs, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
@@ -38,11 +38,7 @@ async function signIn(name: 'alice' | 'bob' | 'nora'): Promise<Page> {
 	contexts.push(context);
 	const page = await context.newPage();
 	page.on('pageerror', (e) => console.error(`[${name}] pageerror`, e.message));
-	await page.goto(`${app.url}/signin`);
-	await page.getByLabel('Email').first().fill(DemoUsers[name].email);
-	await page.getByLabel('Password').fill(DEMO_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(`${app.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+	await signInWithPassword(page, app, DemoUsers[name].email, DEMO_PASSWORD);
 	return page;
 }
 
