@@ -127,9 +127,14 @@ export function folderEntries(client: AppClient, folder: Folder, orgId: string |
 	}
 }
 
-/** Reads `?folder=` (default: the inbox). */
-export function parseFolder(value: string | null): Folder {
-	return (Object.values(Folder) as string[]).includes(value ?? '') ? (value as Folder) : Folder.Inbox;
+/** Reads `?folder=` (default: `home`, the inbox unless told otherwise). */
+export function parseFolder(value: string | null, home: Folder = Folder.Inbox): Folder {
+	return (Object.values(Folder) as string[]).includes(value ?? '') ? (value as Folder) : home;
+}
+
+/** Where `/` leads: the organization's inbox, or for a guest with no organization of her own, what is shared with her. */
+export function homeFolder(orgId: string | null): Folder {
+	return orgId ? Folder.Inbox : Folder.Shared;
 }
 
 /** Everything a signed-in tab shares: the provider, its status, and the user's documents. */

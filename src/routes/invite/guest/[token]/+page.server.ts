@@ -40,7 +40,8 @@ export const actions: Actions = {
 		const database = event.locals.app;
 		const result = await acceptGuestInvitation(database, token.value, locals.user, { confirmDifferentEmail: confirm });
 		if (!result.ok) return fail(result.status, { message: result.message, needsConfirmation: result.needsConfirmation ?? false });
-		redirect(303, `/c/${result.conversationId}`);
+		// on the conversation, listed under "Shared with you" (not beside her own organization's inbox)
+		redirect(303, `/c/${result.conversationId}?folder=shared`);
 	},
 	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
 	signup: async (event) => {
@@ -64,6 +65,6 @@ export const actions: Actions = {
 		if (locals.session) await invalidateSession(db, locals.session.id);
 		const { token: sessionToken, session } = await startSession(db, created.user.id);
 		setSessionCookie(event, sessionToken, session.expiresAt);
-		redirect(303, `/c/${accepted.conversationId}`);
+		redirect(303, `/c/${accepted.conversationId}?folder=shared`);
 	}
 };
