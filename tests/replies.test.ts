@@ -192,11 +192,11 @@ describe('replies out', () => {
 	it('stops a member who sends too many emails in an hour, without claiming the refused reply', async () => {
 		const { conversationId, message } = await customerWrites();
 		const limiter = relay.database.limiters.outgoingMailPerUser;
-		for (let i = 0; i < 100; i++) limiter.take(alice);
+		for (let i = 0; i < 100; i++) await limiter.take(alice);
 		const refused = await sendReply(relay.database, { replyId: 'too-many-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply', text: 'one more' });
 		expect(refused).toMatchObject({ ok: false, status: 429 });
 		expect(sink.received).toHaveLength(0);
-		limiter.reset(alice);
+		await limiter.reset(alice);
 		// the same reply, posted again once the hour is over, goes out
 		expect(await sendReply(relay.database, { replyId: 'too-many-1', conversationId, userId: alice, replyTo: message.id, mode: 'reply', text: 'one more' })).toMatchObject({ ok: true, status: 'sent' });
 	});

@@ -8,6 +8,8 @@ import { AccessBus } from '../../../server/scaleout/access-bus.ts';
 
 export interface RunningAccessBus {
 	bus: AccessBus;
+	/** The publishing connection, also used for the shared rate limits (rate-limit-redis.ts). */
+	redis: Redis;
 	/** Resolves when Redis answers a PING on the publishing connection; rejects when it cannot. */
 	ping(): Promise<void>;
 	stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startAccessBus(redisUrl: string, relay: Relay, log?: (mess
 	}
 	return {
 		bus,
+		redis,
 		async ping() {
 			await redis.ping();
 		},

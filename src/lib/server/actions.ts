@@ -16,10 +16,10 @@ export function clientIp(event: Pick<RequestEvent, 'getClientAddress'>): string 
 }
 
 /** Takes one hit from every limiter named; false when any refuses (then nothing else may happen). */
-export function takeAll(limiters: Limiters, hits: [keyof Limiters, string][]): boolean {
-	let allowed = true;
-	for (const [name, key] of hits) if (!limiters[name].take(key)) allowed = false;
-	return allowed;
+export async function takeAll(limiters: Limiters, hits: [keyof Limiters, string][]): Promise<boolean> {
+	// every limiter counts the hit, also when an earlier one refused: a refused guess still counts
+	const answers = await Promise.all(hits.map(([name, key]) => limiters[name].take(key)));
+	return answers.every(Boolean);
 }
 
 /** Sends the sign-in link mail. */

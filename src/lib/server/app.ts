@@ -8,6 +8,7 @@ import type { App } from './app-types.ts';
 import { openDatabase } from './db/index.ts';
 import { readConfig, type Config } from './config.ts';
 import { createLimiters } from './rate-limit.ts';
+import { createRedisLimiters } from './rate-limit-redis.ts';
 import { handleAcceptedWrite } from './chat-activity.ts';
 import { flushActivity } from './conversations.ts';
 import { createMailer, stopNotificationEmails } from './notifications.ts';
@@ -43,7 +44,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 			await flushActivity(app);
 		}
 	});
-	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts)
+	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts), and rate limits are shared
 	const bus = config.redisUrl ? await startAccessBus(config.redisUrl, relay, options.log) : null;
 	let closing: Promise<void> | null = null;
 	const app: App = {
@@ -55,7 +56,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		activityQueues: new Map(),
 		mailer: createMailer(),
 		waker: createWaker(),
-		limiters: createLimiters(),
+		// with REDIS_URL every node counts against the same limits (a guesser gains nothing from spreading)
+		limiters: bus ? createRedisLimiters(bus.redis, options.log ?? ((m) => console.log(`[rate-limit] ${m}`))) : createLimiters(),
 		accessBus: bus?.bus ?? null,
 		redisPing: bus?.ping ?? null,
 		close() {

@@ -6,7 +6,7 @@ import { TOO_MANY } from './rate-limit.ts';
 import { parseName, parseNewPassword } from './validation.ts';
 
 /** Every request with an invitation token counts against the per-IP limit, so guessing tokens runs out quickly. */
-export function takeTokenHit(event: Pick<RequestEvent, 'getClientAddress' | 'locals'>): boolean {
+export function takeTokenHit(event: Pick<RequestEvent, 'getClientAddress' | 'locals'>): Promise<boolean> {
 	return takeAll(event.locals.app.limiters, [['invitationTokenPerIp', clientIp(event)]]);
 }
 
@@ -22,6 +22,6 @@ export async function readSignupForm(event: Pick<RequestEvent, 'request' | 'getC
 	if (!name.ok) return { ok: false, status: 400, body: { ...echo, message: name.message } };
 	const password = parseNewPassword(form.get('password'));
 	if (!password.ok) return { ok: false, status: 400, body: { ...echo, message: password.message } };
-	if (!takeAll(event.locals.app.limiters, [['signUpPerIp', clientIp(event)]])) return { ok: false, status: 429, body: { ...echo, message: TOO_MANY } };
+	if (!await takeAll(event.locals.app.limiters, [['signUpPerIp', clientIp(event)]])) return { ok: false, status: 429, body: { ...echo, message: TOO_MANY } };
 	return { ok: true, name: name.value, password: password.value, echo };
 }

@@ -1,5 +1,6 @@
-// Fixed-window rate limits keyed by string (an IP, an email address). Pure apart from the clock,
-// which is injectable so tests can move time.
+// Fixed-window rate limits keyed by string (an IP, an email address). The in-process limiter is
+// pure apart from the clock, which is injectable so tests can move time; with REDIS_URL the app
+// uses the shared one in rate-limit-redis.ts, which counts the hits of every node together.
 
 export interface RateLimitRule {
 	/** How many hits a key may make per window. */
@@ -7,17 +8,24 @@ export interface RateLimitRule {
 	windowMs: number;
 }
 
+/** What the app's actions use: asynchronous, so the count may live in Redis. */
 export interface RateLimiter {
 	/** Counts one hit for `key`; false when the key is over its limit for this window (the hit is refused). */
-	take(key: string): boolean;
+	take(key: string): Promise<boolean>;
 	/** Forgets a key (e.g. after a successful sign-in). */
+	reset(key: string): Promise<void>;
+}
+
+/** The in-process limiter (synchronous). */
+export interface LocalRateLimiter {
+	take(key: string): boolean;
 	reset(key: string): void;
 	/** Number of keys currently tracked (tests, and to bound memory). */
 	readonly size: number;
 }
 
 /** A fixed-window limiter: at most `limit` hits per key in each window of `windowMs`. */
-export function createRateLimiter(rule: RateLimitRule, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(rule: RateLimitRule, now: () => number = Date.now): LocalRateLimiter {
 	const windows = new Map<string, { start: number; count: number }>();
 	let lastSweep = now();
 
@@ -70,9 +78,17 @@ export type RateLimits = typeof RateLimits;
 
 export type Limiters = { [K in keyof RateLimits]: RateLimiter };
 
-/** One limiter per rule of `RateLimits` (the app holds one set, shared by every request). */
+/** The in-process limiter behind the asynchronous interface. */
+export function asyncLimiter(local: LocalRateLimiter): RateLimiter {
+	return {
+		take: async (key) => local.take(key),
+		reset: async (key) => local.reset(key)
+	};
+}
+
+/** One in-process limiter per rule of `RateLimits` (the app holds one set, shared by every request). */
 export function createLimiters(): Limiters {
-	return Object.fromEntries(Object.entries(RateLimits).map(([name, rule]) => [name, createRateLimiter(rule)])) as Limiters;
+	return Object.fromEntries(Object.entries(RateLimits).map(([name, rule]) => [name, asyncLimiter(createRateLimiter(rule))])) as Limiters;
 }
 
 /** What a member over `outgoingMailPerUser` is told (status 429). */

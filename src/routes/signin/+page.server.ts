@@ -21,12 +21,12 @@ export const actions: Actions = {
 		if (!email.ok) return fail(400, { ...echo, message: email.message });
 		const password = parsePassword(form.get('password'));
 		if (!password.ok) return fail(400, { ...echo, message: password.message });
-		if (!takeAll(event.locals.app.limiters, [['signInPerIp', clientIp(event)], ['signInPerEmail', email.value]])) return fail(429, { ...echo, message: TOO_MANY });
+		if (!await takeAll(event.locals.app.limiters, [['signInPerIp', clientIp(event)], ['signInPerEmail', email.value]])) return fail(429, { ...echo, message: TOO_MANY });
 
 		const { db } = event.locals.app;
 		const user = await authenticate(db, email.value, password.value);
 		if (!user) return fail(400, { ...echo, message: AccountMessages.wrongCredentials });
-		event.locals.app.limiters.signInPerEmail.reset(email.value);
+		await event.locals.app.limiters.signInPerEmail.reset(email.value);
 		const { token, session } = await startSession(db, user.id);
 		setSessionCookie(event, token, session.expiresAt);
 		redirect(303, parseRedirect(form.get('redirectTo')));
@@ -36,7 +36,7 @@ export const actions: Actions = {
 		const echo = { mode: 'link' as const, email: String(form.get('email') ?? '').slice(0, 300) };
 		const email = parseEmail(form.get('email'));
 		if (!email.ok) return fail(400, { ...echo, message: email.message });
-		if (!takeAll(event.locals.app.limiters, [['mailPerIp', clientIp(event)], ['mailPerRecipient', email.value]])) return fail(429, { ...echo, message: TOO_MANY });
+		if (!await takeAll(event.locals.app.limiters, [['mailPerIp', clientIp(event)], ['mailPerRecipient', email.value]])) return fail(429, { ...echo, message: TOO_MANY });
 
 		const { db } = event.locals.app;
 		const token = await createSignInToken(db, email.value);

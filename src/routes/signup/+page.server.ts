@@ -22,7 +22,7 @@ export const actions: Actions = {
 		if (!email.ok) return fail(400, { ...echo, field: 'email', message: email.message });
 		const password = parseNewPassword(form.get('password'));
 		if (!password.ok) return fail(400, { ...echo, field: 'password', message: password.message });
-		if (!takeAll(event.locals.app.limiters, [['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, field: null, message: TOO_MANY });
+		if (!await takeAll(event.locals.app.limiters, [['signUpPerIp', clientIp(event)]])) return fail(429, { ...echo, field: null, message: TOO_MANY });
 
 		const { db } = event.locals.app;
 		const result = await createUser(db, { name: name.value, email: email.value, password: password.value });

@@ -78,7 +78,7 @@ export async function sendNewEmail(app: App, request: NewEmailRequest): Promise<
 	}
 	const checked = checkNewEmail(request, org.inbox);
 	if (!checked.ok) return { ok: false, status: 400, message: checked.message };
-	if (!app.limiters.outgoingMailPerUser.take(request.userId)) return { ok: false, status: 429, message: TOO_MANY_MAILS };
+	if (!(await app.limiters.outgoingMailPerUser.take(request.userId))) return { ok: false, status: 429, message: TOO_MANY_MAILS };
 
 	// the conversation and the claim of the id in one batch: of two posts of one email, one claims it
 	const now = Date.now();

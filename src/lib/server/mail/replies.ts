@@ -103,7 +103,7 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 	const now = Date.now();
 	const [existing] = await db.select({ id: outgoingReplies.id }).from(outgoingReplies).where(eq(outgoingReplies.id, request.replyId));
 	// a new reply counts against the sender's hourly budget; posting the same id again (the offline queue) does not
-	if (!existing && !database.limiters.outgoingMailPerUser.take(request.userId)) return { ok: false, status: 429, message: TOO_MANY_MAILS };
+	if (!existing && !(await database.limiters.outgoingMailPerUser.take(request.userId))) return { ok: false, status: 429, message: TOO_MANY_MAILS };
 	const claimed = await db
 		.insert(outgoingReplies)
 		.values({ id: request.replyId, conversationId: request.conversationId, userId: request.userId, status: 'sending', createdAt: now })

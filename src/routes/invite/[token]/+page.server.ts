@@ -14,7 +14,7 @@ import { invalidateSession } from '$lib/server/auth/session.ts';
 // against the per-IP invitation-token limit (as for guest links), so guessing tokens runs out quickly.
 
 export const load: PageServerLoad = async (event) => {
-	if (!takeTokenHit(event)) error(429, TOO_MANY);
+	if (!(await takeTokenHit(event))) error(429, TOO_MANY);
 	const { params } = event;
 	const token = parseToken(params.token);
 	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
@@ -31,7 +31,7 @@ export const actions: Actions = {
 	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
 	accept: async (event) => {
 		const { params, request, locals } = event;
-		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
+		if (!(await takeTokenHit(event))) return fail(429, { message: TOO_MANY });
 		if (!locals.user || !locals.session) return fail(400, { message: 'Sign in first, then accept the invitation.' });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
@@ -47,7 +47,7 @@ export const actions: Actions = {
 	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
 	signup: async (event) => {
 		const { params, locals } = event;
-		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
+		if (!(await takeTokenHit(event))) return fail(429, { message: TOO_MANY });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
 		const signup = await readSignupForm(event);

@@ -20,7 +20,7 @@ export const actions: Actions = {
 	default: async (event) => {
 		const token = parseToken((await event.request.formData()).get('token'));
 		if (!token.ok) return fail(400, { message: LinkMessages.unknown });
-		if (!takeAll(event.locals.app.limiters, [['signInPerIp', clientIp(event)]])) return fail(429, { message: TOO_MANY });
+		if (!await takeAll(event.locals.app.limiters, [['signInPerIp', clientIp(event)]])) return fail(429, { message: TOO_MANY });
 		const { db } = event.locals.app;
 		const result = await consumeSignInToken(db, token.value);
 		if (!result.ok) return fail(400, { message: LinkMessages[result.status] });

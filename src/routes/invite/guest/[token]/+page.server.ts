@@ -16,7 +16,7 @@ import { TOO_MANY } from '$lib/server/rate-limit.ts';
 
 
 export const load: PageServerLoad = async (event) => {
-	if (!takeTokenHit(event)) error(429, TOO_MANY);
+	if (!(await takeTokenHit(event))) error(429, TOO_MANY);
 	const token = parseToken(event.params.token);
 	if (!token.ok) return { invitation: null, message: InvitationMessages.unknown };
 	const { db } = event.locals.app;
@@ -32,7 +32,7 @@ export const actions: Actions = {
 	/** A signed-in user accepts; a different address needs the explicit confirmation box. */
 	accept: async (event) => {
 		const { params, request, locals } = event;
-		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
+		if (!(await takeTokenHit(event))) return fail(429, { message: TOO_MANY });
 		if (!locals.user || !locals.session) return fail(400, { message: 'Sign in first, then accept the invitation.' });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
@@ -46,7 +46,7 @@ export const actions: Actions = {
 	/** A visitor without an account signs up with the invited address (which the link proves) and joins. */
 	signup: async (event) => {
 		const { params, locals } = event;
-		if (!takeTokenHit(event)) return fail(429, { message: TOO_MANY });
+		if (!(await takeTokenHit(event))) return fail(429, { message: TOO_MANY });
 		const token = parseToken(params.token);
 		if (!token.ok) return fail(400, { message: InvitationMessages.unknown });
 		const signup = await readSignupForm(event);

@@ -47,7 +47,7 @@ export const actions: Actions = {
 		const emailInput = String(form.get('email') ?? '').slice(0, 300);
 		const email = parseEmail(form.get('email'));
 		if (!email.ok) return fail(400, { message: email.message, email: emailInput });
-		if (!takeAll(locals.app.limiters, [['guestInvitePerInviter', locals.user!.id], ['guestInvitePerRecipient', email.value]])) {
+		if (!await takeAll(locals.app.limiters, [['guestInvitePerInviter', locals.user!.id], ['guestInvitePerRecipient', email.value]])) {
 			return fail(429, { message: TOO_MANY, email: emailInput });
 		}
 		const database = locals.app;

@@ -35,7 +35,7 @@ export const actions: Actions = {
 		if (!email.ok) return fail(400, { message: email.message, email: emailInput });
 		const role = parseInviteRole(form.get('role'));
 		if (!role.ok) return fail(400, { message: role.message, email: emailInput });
-		if (!takeAll(locals.app.limiters, [['mailPerIp', clientIp(event)], ['mailPerRecipient', email.value]])) {
+		if (!await takeAll(locals.app.limiters, [['mailPerIp', clientIp(event)], ['mailPerRecipient', email.value]])) {
 			return fail(429, { message: TOO_MANY, email: emailInput });
 		}
 		const { db } = locals.app;
