@@ -28,6 +28,12 @@ export interface Mailer {
 /** Each organization's member ids with their inbox document names, read at most every few seconds (conversations.ts). */
 export type OrgInboxes = Map<string, { at: number; inboxes: Array<[userId: string, inboxDoc: string]> }>;
 
+/** Each conversation's assignee ids, read from its internal document (notifications.ts `readAssignees`). */
+export type AssigneeCache = Map<string, { at: number; ids: Set<string> }>;
+
+/** Users' display names for activity text, read at most once a minute (chat-activity.ts). */
+export type NameCache = Map<string, { at: number; name: string }>;
+
 /** The wake-up scheduler's state; the app holds one (conversation-status.ts). */
 export interface Waker {
 	timer: NodeJS.Timeout | null;
@@ -48,6 +54,10 @@ export interface App extends Database {
 	readonly touches: PendingTouches;
 	/** Members per organization for live inbox pushes (conversations.ts `writeActivity`). */
 	readonly orgInboxes: OrgInboxes;
+	/** Assignees per conversation, dropped when its internal document takes a write (notifications.ts). */
+	readonly assignees: AssigneeCache;
+	/** Display names of chat authors (chat-activity.ts). */
+	readonly names: NameCache;
 	/** Activity notifications waiting per conversation (chat-activity.ts). */
 	readonly activityQueues: ActivityQueues;
 	/** The notification email batcher (notifications.ts). */

@@ -53,6 +53,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		relay,
 		touches: new Map(),
 		orgInboxes: new Map(),
+		assignees: new Map(),
+		names: new Map(),
 		activityQueues: new Map(),
 		mailer: createMailer(),
 		waker: createWaker(),

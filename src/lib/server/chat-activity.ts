@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { Activity, App } from './app-types.ts';
 import { conversationParticipants, users } from './db/schema.ts';
 import { readConversationGrant } from './access-facts.ts';
-import { addMemberParticipants, filterOrgMembers, markNotificationsSeen, recordActivity, recordPersonalNotification } from './notifications.ts';
+import { addMemberParticipants, filterOrgMembers, forgetAssignees, markNotificationsSeen, recordActivity, recordPersonalNotification } from './notifications.ts';
 import { snippet } from './mail/inbound.ts';
 import { touchConversation } from './conversations.ts';
 import { parseDocName } from '../shared/doc-names.ts';
@@ -21,9 +21,9 @@ function writtenValues(update: Uint8Array): unknown[] {
 	return values;
 }
 
-const names = new Map<string, { name: string; at: number }>();
 /** A user's display name, cached for a minute: every chat message needs its author's. */
 async function readName(database: App, userId: string): Promise<string> {
+	const names = database.names;
 	const cached = names.get(userId);
 	if (cached && Date.now() - cached.at < 60_000) return cached.name;
 	const [row] = await database.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
@@ -90,6 +90,8 @@ export async function handleAcceptedWrite(database: App, doc: string, update: Ui
 		return;
 	}
 	if (!ref || ref.scope !== 'conversation' || (ref.lane !== 'chat' && ref.lane !== 'internal')) return;
+	// before anything awaits: a notification for a message right after this write sees the new assignees
+	if (ref.lane === 'internal') forgetAssignees(database, ref.id);
 	try {
 		for (const value of writtenValues(update)) {
 			if (ref.lane === 'chat') {

@@ -70,15 +70,32 @@ export async function writeNotificationSetting(database: App, userId: string, co
 		.onConflictDoUpdate({ target: [notificationSettings.userId, notificationSettings.conversationId], set: { level } });
 }
 
-/** The conversation's assignees, from its internal document (members only ever). */
+/** How long a conversation's assignees are trusted without a write to its internal document. */
+const ASSIGNEES_TTL_MS = 60_000;
+
+/**
+ * The conversation's assignees, from its internal document (members only ever). Every chat message
+ * needs them (activity notifications), so they are kept per conversation and dropped when the
+ * internal document takes a client's write (`forgetAssignees`); the TTL bounds how long a change
+ * made any other way (a server edit) could go unseen.
+ */
 async function readAssignees(database: App, conversationId: string): Promise<Set<string>> {
-	// a guid given: Yjs' default draws a uuid, ~30 crypto calls, on every chat message (11 % of the
-	// relay's CPU on the many-conversations bench)
+	const cached = database.assignees.get(conversationId);
+	if (cached && Date.now() - cached.at < ASSIGNEES_TTL_MS) return cached.ids;
+	// a guid given: Yjs' default draws a uuid, ~30 crypto calls, on every read (11 % of the relay's
+	// CPU on the many-conversations bench before this cache)
 	const ydoc = new Y.Doc({ guid: conversationId });
 	Y.applyUpdate(ydoc, await database.relay.readState(conversationDoc(conversationId, 'internal')));
 	const ids = new Set([...ydoc.getMap('assignees').keys()]);
 	ydoc.destroy();
+	if (database.assignees.size > 10_000) database.assignees.clear();
+	database.assignees.set(conversationId, { at: Date.now(), ids });
 	return ids;
+}
+
+/** After a write to a conversation's internal document: its assignees are read again next time. */
+export function forgetAssignees(database: App, conversationId: string): void {
+	database.assignees.delete(conversationId);
 }
 
 /** The level in force for a user in a conversation, from their settings, role and assignment. */
