@@ -50,10 +50,12 @@ async function networkFirst(request: Request, url: URL): Promise<Response> {
 		if (response.ok && response.type === 'basic' && !response.redirected) await cache.put(request, response.clone());
 		return response;
 	} catch (err) {
-		const hit = (await cache.match(request)) ?? (request.mode === 'navigate' ? await cache.match(url.pathname) : undefined);
+		// by address alone: a page fetched ahead (Accept: text/html) answers a navigation to it, whatever
+		// the navigation's own Accept and the response's Vary say
+		const hit = (await cache.match(request, { ignoreVary: true })) ?? (request.mode === 'navigate' ? await cache.match(url.pathname, { ignoreVary: true }) : undefined);
 		if (hit) return hit;
 		if (url.pathname.endsWith('/__data.json')) {
-			const loose = await cache.match(request, { ignoreSearch: true });
+			const loose = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
 			if (loose) return loose;
 		}
 		throw err;

@@ -65,6 +65,11 @@ export class AssignedIndex {
 /** How many of the most recent conversations the tab keeps synced in the background. */
 const WARM_CONVERSATIONS = 50;
 
+/** The conversations kept warm: the most recent ones, which open offline (replica and page). */
+export function warmEntries(entries: InboxEntry[]): InboxEntry[] {
+	return [...entries].sort((a, b) => b.lastActivityAt - a.lastActivityAt).slice(0, WARM_CONVERSATIONS);
+}
+
 /**
  * Keeps the replica of the most recent conversations current, so they open offline even if never
  * opened in this tab: their lane documents stay open (synced into IndexedDB). Which documents is the
@@ -79,8 +84,7 @@ export class ReplicaWarmer {
 	}
 
 	sync(entries: InboxEntry[]): void {
-		const recent = [...entries].sort((a, b) => b.lastActivityAt - a.lastActivityAt).slice(0, WARM_CONVERSATIONS);
-		const wanted = new Map(recent.map((e) => [e.id, e]));
+		const wanted = new Map(warmEntries(entries).map((e) => [e.id, e]));
 		for (const [id, { role, docs }] of this.#open) {
 			// a role change (member ↔ guest) reopens with the other set of documents
 			if (wanted.get(id)?.role === role) continue;
