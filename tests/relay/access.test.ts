@@ -71,6 +71,12 @@ describe('opening documents', () => {
 		expect(await openAs('guest', `o/${orgId}/labels`)).toBe('none');
 		expect(await openAs('otherOrgMember', `o/${orgId}/labels`)).toBe('none');
 	});
+
+	it('lets only organization members open its canned responses; a guest of one of its conversations gets none', async () => {
+		expect(await openAs('member', `o/${orgId}/canned`)).toBe('member');
+		expect(await openAs('guest', `o/${orgId}/canned`)).toBe('none');
+		expect(await openAs('otherOrgMember', `o/${orgId}/canned`)).toBe('none');
+	});
 });
 
 describe('the upgrade', () => {

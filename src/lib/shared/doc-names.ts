@@ -10,7 +10,7 @@ export const UserLane = { Inbox: 'inbox', Private: 'private' } as const;
 export type UserLane = (typeof UserLane)[keyof typeof UserLane];
 
 /** The documents of an organization. */
-export const OrgLane = { Labels: 'labels' } as const;
+export const OrgLane = { Labels: 'labels', Canned: 'canned' } as const;
 export type OrgLane = (typeof OrgLane)[keyof typeof OrgLane];
 
 /** Every lane, for tables keyed by lane. */
@@ -56,7 +56,7 @@ export function userDoc(userId: string, lane: UserLane): string {
 	return `u/${userId}/${lane}`;
 }
 
-/** The name of an organization document (`o/<id>/labels`). */
+/** The name of an organization document (`o/<id>/labels`, `o/<id>/canned`). */
 export function orgDoc(orgId: string, lane: OrgLane): string {
 	return `o/${orgId}/${lane}`;
 }
@@ -73,6 +73,8 @@ export const laneRoots = {
 	tasks: ['tasks'],
 	internal: ['labels', 'assignees', 'taskAssignees'],
 	inbox: ['conversations'],
-	private: ['labels', 'reads', 'drafts'],
-	labels: ['labels']
+	private: ['labels', 'reads', 'drafts', 'canned'],
+	labels: ['labels'],
+	// the organization's canned responses (a member's own are in `private`)
+	canned: ['responses']
 } as const satisfies Record<Lane, readonly string[]>;

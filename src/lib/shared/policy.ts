@@ -206,9 +206,9 @@ export function computePersonalDocAccess(userId: string | null, ref: { id: strin
 	return ref.lane === 'inbox' ? { read: true, write: false, presence: false } : { read: true, write: true, presence: false };
 }
 
-/** Access to an organization document (`o/<id>/labels`) for a user with this role in that organization: members only. */
+/** Access to an organization document (`o/<id>/labels`, `o/<id>/canned`) for a user with this role in that organization: members only. */
 export function computeOrgDocAccess(orgRole: OrgRole | null, lane: OrgLane = 'labels'): LaneGrant {
-	void lane; // one org lane today; every org lane is members-only
+	void lane; // every org lane (label definitions, canned responses) is members-only, never a guest's
 	return orgRole === null ? { ...NOTHING } : { ...READ_WRITE };
 }
 

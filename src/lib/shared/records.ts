@@ -147,6 +147,20 @@ export const labelSchema = z.strictObject({
 /** A record of `labelSchema`. */
 export type Label = z.infer<typeof labelSchema>;
 
+/**
+ * A canned response: a reply text with variables (`{{contact.first_name}}`, templates.ts), the
+ * organization's (`o/<id>/canned`) or a member's own (`private`), keyed by its id.
+ */
+export const cannedResponseSchema = z.strictObject({
+	id,
+	name: z.string().max(80).regex(/\S/, 'a name is required'),
+	text: z.string().max(MAX_CHAT_TEXT).regex(/\S/, 'a text is required'),
+	createdBy: id,
+	updatedAt: time
+});
+/** A record of `cannedResponseSchema`. */
+export type CannedResponse = z.infer<typeof cannedResponseSchema>;
+
 /** The schema of every record type, by lane and root map (the roots of `laneRoots`). */
 export const recordSchemas = {
 	thread: { messages: threadMessageSchema, events: threadEventSchema },
@@ -154,8 +168,9 @@ export const recordSchemas = {
 	tasks: { tasks: taskSchema },
 	internal: { labels: appliedLabelSchema, assignees: assigneeSchema, taskAssignees: taskAssigneeSchema },
 	inbox: { conversations: inboxEntrySchema },
-	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema },
-	labels: { labels: labelSchema }
+	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema, canned: cannedResponseSchema },
+	labels: { labels: labelSchema },
+	canned: { responses: cannedResponseSchema }
 } as const satisfies { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: z.ZodType } };
 
 /** The root maps of a lane's document. */
@@ -171,8 +186,9 @@ const keyOf: { [L in Lane]: { [R in RootOf<L>]: (value: RecordOf<L, R>) => strin
 	tasks: { tasks: (v) => v.id },
 	internal: { labels: (v) => v.labelId, assignees: (v) => v.userId, taskAssignees: (v) => v.taskId },
 	inbox: { conversations: (v) => v.id },
-	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId },
-	labels: { labels: (v) => v.id }
+	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId, canned: (v) => v.id },
+	labels: { labels: (v) => v.id },
+	canned: { responses: (v) => v.id }
 };
 
 /** The outcome of validating one record. */

@@ -107,8 +107,10 @@ const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: Record
 		taskAssignees: { removable: true, references: member }
 	},
 	inbox: { conversations: removable },
-	private: { labels: removable, reads: removable, drafts: removable },
-	labels: { labels: removable }
+	private: { labels: removable, reads: removable, drafts: removable, canned: removable },
+	labels: { labels: removable },
+	// the team's responses are the team's: any member edits or deletes them, like label definitions
+	canned: { responses: removable }
 };
 
 function ruleOf(lane: Lane, root: string): RecordRule {
