@@ -11,6 +11,8 @@ import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$li
 /** The sidebar's folders. */
 export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Unassigned: 'unassigned', Snoozed: 'snoozed', Closed: 'closed', Sent: 'sent', Channels: 'channels', Shared: 'shared' } as const;
 export type Folder = (typeof Folder)[keyof typeof Folder];
+/** What each folder is called in the menu, the list's title and a conversation's Back link. */
+export const folderTitles: Record<Folder, string> = { inbox: 'Inbox', assigned: 'Assigned to me', unassigned: 'Unassigned', snoozed: 'Snoozed', closed: 'Closed', sent: 'Sent', channels: 'Channels', shared: 'Shared with you' };
 
 /**
  * Conversation assignees for "Assigned to me": the `internal` document of each conversation where the
