@@ -14,12 +14,17 @@ export class Persistence {
 	#store: DocStorage;
 	#limits: CompactionLimits;
 	#log: (message: string) => void;
+	#onCommitted: ((doc: string, update: Uint8Array) => void) | undefined;
 
-	/** `limits` is read at each decision, so a change to the relay's limits applies at once. */
-	constructor(store: DocStorage, limits: CompactionLimits, log: (message: string) => void) {
+	/**
+	 * `limits` is read at each decision, so a change to the relay's limits applies at once.
+	 * `onCommitted` hears of every stored update, a client's or the server's (RelayOptions.onCommitted).
+	 */
+	constructor(store: DocStorage, limits: CompactionLimits, log: (message: string) => void, onCommitted?: (doc: string, update: Uint8Array) => void) {
 		this.#store = store;
 		this.#limits = limits;
 		this.#log = log;
+		this.#onCommitted = onCommitted;
 		this.queue = new WriteQueue(store, (error) => log(`storing updates failed, will retry: ${String(error)}`));
 	}
 
@@ -28,6 +33,11 @@ export class Persistence {
 		room.queued();
 		this.queue.push({ doc: room.name, update, userId, newBindings }, () => {
 			room.stored(update.byteLength);
+			try {
+				this.#onCommitted?.(room.name, update);
+			} catch (error) {
+				this.#log(`onCommitted failed for ${room.name}: ${String(error)}`);
+			}
 			onCommit();
 			this.compactWhenQuiet(room);
 		});

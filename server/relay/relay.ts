@@ -113,6 +113,11 @@ export interface RelayOptions {
 	 */
 	onAccepted?: (doc: string, update: Uint8Array, actorId: string, relay: Relay) => void;
 	/**
+	 * Called by persistence.ts after any update is stored, a client's write or a server edit (the
+	 * search index marks the document dirty). Runs on the commit path: it must be cheap and not throw.
+	 */
+	onCommitted?: (doc: string, update: Uint8Array) => void;
+	/**
 	 * Called by close() once no client is connected and every accepted write is stored, while server
 	 * edits still work: the app finishes what onAccepted started (inbox activity, notifications).
 	 */
@@ -148,7 +153,7 @@ export class Relay {
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#beforeClose = options.beforeClose;
-		this.#persistence = new Persistence(this.store, this.limits, this.#log);
+		this.#persistence = new Persistence(this.store, this.limits, this.#log, options.onCommitted);
 		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log);
 		this.#sweep = setInterval(() => {
 			this.#budgets.prune();

@@ -42,6 +42,13 @@ export interface Waker {
 	stopped: boolean;
 }
 
+/** The search indexer (search-index.ts): committed documents queued, their lanes re-indexed in order. */
+export interface SearchIndexer {
+	queue(doc: string): void;
+	/** Resolves once everything queued so far is indexed. */
+	idle(): Promise<void>;
+}
+
 /**
  * The running app. It is a `Database` too (db, client, url), so code that only reads and writes rows
  * takes it as one; code that also edits documents, times activity or sends mail takes the App.
@@ -69,6 +76,8 @@ export interface App extends Database {
 	readonly accessBus: AccessBus | null;
 	/** With REDIS_URL: one PING over the bus's connection, for /healthz (health.ts); null on one process. */
 	readonly redisPing: (() => Promise<void>) | null;
+	/** Keeps the full-text index in step with committed updates (search-index.ts). */
+	readonly searchIndex: SearchIndexer;
 	/** Stops timers, closes the relay (which stores pending activity first) and the database. */
 	close(): Promise<void>;
 }

@@ -15,6 +15,8 @@ import { createMailer, stopNotificationEmails } from './notifications.ts';
 import { createWaker, stopSnoozeWakeups } from './conversation-status.ts';
 import { createRelayAccess } from './relay-access.ts';
 import { startAccessBus } from './access-bus-wiring.ts';
+import { createIndexer } from './search-index.ts';
+import { readName } from './chat-activity.ts';
 
 export type { App } from './app-types.ts';
 
@@ -28,12 +30,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 	const database = await openDatabase(config.databaseUrl);
 	// after a client's write is stored: mentions and notifications (chat-activity.ts)
 	const reactions = new Set<Promise<void>>();
+	// every committed update (client or server) has the search index re-read the lane it wrote (search-index.ts)
+	const searchIndex = createIndexer(database.client, (doc) => relay.readState(doc), (userId) => readName(app, userId), options.log);
 	const relay = new Relay({
 		// the relay imports nothing of the app: it is handed the facts (through policy.ts) and the storage
 		access: createRelayAccess(database.client),
 		store: (merge) => new DocStore(database.client, merge),
 		limits: options.limits,
 		log: options.log,
+		onCommitted: (doc) => searchIndex.queue(doc),
 		onAccepted: (doc, update, actorId) => {
 			const reaction = handleAcceptedWrite(app, doc, update, actorId).finally(() => reactions.delete(reaction));
 			reactions.add(reaction);
@@ -42,6 +47,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		beforeClose: async () => {
 			await Promise.allSettled([...reactions]);
 			await flushActivity(app);
+			await searchIndex.idle();
 		}
 	});
 	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts), and rate limits are shared
@@ -62,6 +68,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		limiters: bus ? createRedisLimiters(bus.redis, options.log ?? ((m) => console.log(`[rate-limit] ${m}`))) : createLimiters(),
 		accessBus: bus?.bus ?? null,
 		redisPing: bus?.ping ?? null,
+		searchIndex,
 		close() {
 			closing ??= (async () => {
 				await bus?.stop();

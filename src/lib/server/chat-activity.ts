@@ -22,7 +22,7 @@ function writtenValues(update: Uint8Array): unknown[] {
 }
 
 /** A user's display name, cached for a minute: every chat message needs its author's. */
-async function readName(database: App, userId: string): Promise<string> {
+export async function readName(database: App, userId: string): Promise<string> {
 	const names = database.names;
 	const cached = names.get(userId);
 	if (cached && Date.now() - cached.at < 60_000) return cached.name;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEmptyQuery, parseSearchQuery, toFtsMatch, type SearchQuery } from './search-query.ts';
+import { isEmptyQuery, MARK_END, MARK_START, parseSearchQuery, snippetPieces, toFtsMatch, type SearchQuery } from './search-query.ts';
 
 const empty: SearchQuery = { terms: [], from: [], to: [], labels: [], assignees: [], status: null, hasAttachment: false };
 
@@ -55,4 +55,17 @@ describe('toFtsMatch', () => {
 		['letters beyond ASCII', ['Zürich'], '"Zürich"*']
 	];
 	it.each(cases)('%s', (_name, terms, expected) => expect(toFtsMatch(terms)).toBe(expected));
+});
+
+describe('snippetPieces', () => {
+	it('splits a snippet into marked and plain text', () => {
+		expect(snippetPieces(`The ${MARK_START}glass${MARK_END} panel ${MARK_START}glass${MARK_END}`)).toEqual([
+			{ text: 'The ', marked: false },
+			{ text: 'glass', marked: true },
+			{ text: ' panel ', marked: false },
+			{ text: 'glass', marked: true }
+		]);
+		expect(snippetPieces('plain <b>text</b>')).toEqual([{ text: 'plain <b>text</b>', marked: false }]);
+		expect(snippetPieces(`${MARK_START}open to the end`)).toEqual([{ text: 'open to the end', marked: true }]);
+	});
 });

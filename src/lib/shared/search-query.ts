@@ -149,3 +149,23 @@ export function toFtsMatch(terms: string[]): string | null {
 	}
 	return parts.length ? parts.join(' AND ') : null;
 }
+
+/** Snippet markers around a match (control characters, which indexed text never holds). */
+export const MARK_START = '\u0002';
+export const MARK_END = '\u0003';
+
+/** A snippet as text pieces, marked or not, for rendering as text (never as HTML). */
+export function snippetPieces(snippet: string): Array<{ text: string; marked: boolean }> {
+	const pieces: Array<{ text: string; marked: boolean }> = [];
+	for (const [i, part] of snippet.split(MARK_START).entries()) {
+		const [inside, outside] = i === 0 ? [null, part] : splitOnce(part, MARK_END);
+		if (inside) pieces.push({ text: inside, marked: true });
+		if (outside) pieces.push({ text: outside, marked: false });
+	}
+	return pieces;
+}
+
+function splitOnce(text: string, mark: string): [string, string] {
+	const at = text.indexOf(mark);
+	return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + mark.length).replaceAll(mark, '')];
+}

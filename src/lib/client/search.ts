@@ -1,0 +1,26 @@
+// Asks the server's full-text search (GET /search). Offline, the caller falls back to filtering
+// the local replica's list (subjects and snippets), which is all the device holds.
+export interface SearchHit {
+	conversationId: string;
+	subject: string;
+	kind: 'email' | 'channel';
+	lane: 'thread' | 'chat' | 'tasks';
+	/** Matches between MARK_START and MARK_END (search-query.ts snippetPieces). */
+	snippet: string;
+	at: number;
+}
+
+export type SearchAnswer = { ok: true; hits: SearchHit[] } | { ok: false; message: string } | { ok: false; offline: true };
+
+export async function fetchSearch(query: string, signal: AbortSignal): Promise<SearchAnswer> {
+	let res: Response;
+	try {
+		res = await fetch(`/search?q=${encodeURIComponent(query)}`, { headers: { accept: 'application/json' }, signal });
+	} catch (error) {
+		if (signal.aborted) throw error;
+		return { ok: false, offline: true };
+	}
+	const data = (await res.json().catch(() => ({}))) as { hits?: SearchHit[]; message?: string };
+	if (res.ok && data.hits) return { ok: true, hits: data.hits };
+	return { ok: false, message: data.message ?? `Search failed (${res.status}).` };
+}

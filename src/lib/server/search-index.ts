@@ -1,0 +1,172 @@
+// Keeps the full-text index (search_docs + search_fts, drizzle/0005_search.sql) in step with the
+// documents. The relay reports every committed update (client writes and server edits alike); the
+// lane it touched is then re-read and reconciled against its rows: new and changed records are
+// written, records that are gone or no longer searchable (a removed chat message) are deleted.
+// Reading the lane, not decoding the update, is deliberate: an overwrite or a delete in a Yjs
+// update does not name its map key, only the item it follows or deletes. Bursts coalesce: a lane
+// marked dirty several times before the indexer reaches it is read once.
+// Only the lanes guests may also read are indexed (thread, chat, tasks): `internal` never is, so
+// no label or assignee text can come back as a guest's hit. Label/assignee filters read `internal`
+// at query time, for members only (search.ts).
+import * as Y from 'yjs';
+import type { Client, InStatement } from '@libsql/client';
+import { conversationDoc, parseDocName } from '../shared/doc-names.ts';
+import { chatMessageSchema, taskSchema, threadMessageSchema } from '../shared/records.ts';
+
+type IndexedLane = 'thread' | 'chat' | 'tasks';
+/** The one root of each indexed lane that holds searchable records (thread events are not). */
+const ROOT: Record<IndexedLane, string> = { thread: 'messages', chat: 'messages', tasks: 'tasks' };
+
+export type SearchRow = {
+	conversationId: string;
+	lane: IndexedLane;
+	key: string;
+	at: number;
+	hasAttachment: boolean;
+	subject: string;
+	body: string;
+	sender: string;
+	recipients: string;
+};
+
+const person = (p: { name: string; address: string }) => `${p.name} ${p.address}`.trim();
+// the snippet markers (search.ts) are these control characters; indexed text never holds them
+const clean = (text: string) => text.replace(/[\u0002\u0003]/g, ' ');
+
+/** The row for one record of a lane, or null when the record is not searchable (a removed chat message). */
+export function searchRowOf(conversationId: string, lane: IndexedLane, key: string, value: unknown, authorName?: string): SearchRow | null {
+	const row = rawRowOf(conversationId, lane, key, value, authorName);
+	return row && { ...row, subject: clean(row.subject), body: clean(row.body), sender: clean(row.sender), recipients: clean(row.recipients) };
+}
+
+function rawRowOf(conversationId: string, lane: IndexedLane, key: string, value: unknown, authorName?: string): SearchRow | null {
+	if (lane === 'thread') {
+		const m = threadMessageSchema.safeParse(value);
+		if (!m.success) return null;
+		const d = m.data;
+		return {
+			conversationId,
+			lane,
+			key,
+			at: d.sentAt,
+			hasAttachment: d.attachments.length > 0,
+			subject: d.subject,
+			// attachment names are found too ("invoice.pdf")
+			body: [d.text, ...d.attachments.map((a) => a.name)].join('\n'),
+			sender: person(d.from),
+			recipients: [...d.to, ...d.cc].map(person).join(' ')
+		};
+	}
+	if (lane === 'chat') {
+		const m = chatMessageSchema.safeParse(value);
+		if (!m.success || m.data.removed) return null;
+		return { conversationId, lane, key, at: m.data.createdAt, hasAttachment: false, subject: '', body: m.data.text, sender: authorName ?? '', recipients: '' };
+	}
+	const m = taskSchema.safeParse(value);
+	if (!m.success) return null;
+	return { conversationId, lane, key, at: m.data.createdAt, hasAttachment: false, subject: m.data.title, body: m.data.description, sender: '', recipients: '' };
+}
+
+const UPSERT = `INSERT INTO search_docs (conversation_id, lane, record_key, at, has_attachment, subject, body, sender, recipients)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (conversation_id, lane, record_key) DO UPDATE SET at = excluded.at, has_attachment = excluded.has_attachment,
+subject = excluded.subject, body = excluded.body, sender = excluded.sender, recipients = excluded.recipients`;
+
+export function upsertStatement(row: SearchRow): InStatement {
+	return { sql: UPSERT, args: [row.conversationId, row.lane, row.key, row.at, row.hasAttachment ? 1 : 0, row.subject, row.body, row.sender, row.recipients] };
+}
+
+/** Chat rows carry the author's name, so "from:Alice" and a name in the box find her messages. */
+export type NameLookup = (userId: string) => Promise<string>;
+export type StateReader = (doc: string) => Promise<Uint8Array>;
+
+/** The rows a lane's stored state should have, by record key. */
+async function rowsOfLane(conversationId: string, lane: IndexedLane, state: Uint8Array, nameOf: NameLookup): Promise<Map<string, SearchRow>> {
+	const doc = new Y.Doc();
+	Y.applyUpdate(doc, state);
+	const rows = new Map<string, SearchRow>();
+	for (const [key, value] of doc.getMap(ROOT[lane]).entries()) {
+		const author = lane === 'chat' ? chatMessageSchema.safeParse(value) : null;
+		const row = searchRowOf(conversationId, lane, key, value, author?.success ? await nameOf(author.data.authorId) : undefined);
+		if (row) rows.set(key, row);
+	}
+	doc.destroy();
+	return rows;
+}
+
+const same = (a: SearchRow, b: Record<string, unknown>) =>
+	a.at === Number(b.at) &&
+	a.hasAttachment === Boolean(Number(b.has_attachment)) &&
+	a.subject === b.subject &&
+	a.body === b.body &&
+	a.sender === b.sender &&
+	a.recipients === b.recipients;
+
+/** Brings one lane's rows in line with its stored state; writes only what differs. */
+export async function reconcileLane(client: Client, conversationId: string, lane: IndexedLane, readState: StateReader, nameOf: NameLookup): Promise<void> {
+	const wanted = await rowsOfLane(conversationId, lane, await readState(conversationDoc(conversationId, lane)), nameOf);
+	const existing = await client.execute({
+		sql: 'SELECT record_key, at, has_attachment, subject, body, sender, recipients FROM search_docs WHERE conversation_id = ? AND lane = ?',
+		args: [conversationId, lane]
+	});
+	const statements: InStatement[] = [];
+	const had = new Set<string>();
+	for (const row of existing.rows) {
+		const key = String(row.record_key);
+		had.add(key);
+		const want = wanted.get(key);
+		if (!want) statements.push({ sql: 'DELETE FROM search_docs WHERE conversation_id = ? AND lane = ? AND record_key = ?', args: [conversationId, lane, key] });
+		else if (!same(want, row)) statements.push(upsertStatement(want));
+	}
+	for (const [key, row] of wanted) if (!had.has(key)) statements.push(upsertStatement(row));
+	if (statements.length) await client.batch(statements, 'write');
+}
+
+function indexedLane(doc: string): { conversationId: string; lane: IndexedLane } | null {
+	const ref = parseDocName(doc);
+	if (!ref || ref.scope !== 'conversation') return null;
+	if (ref.lane !== 'thread' && ref.lane !== 'chat' && ref.lane !== 'tasks') return null;
+	return { conversationId: ref.id, lane: ref.lane };
+}
+
+/**
+ * The app's indexer: committed documents are marked dirty and reconciled one at a time, so the
+ * index never runs ahead of itself and a lane written many times in a burst is read once.
+ */
+export function createIndexer(client: Client, readState: StateReader, nameOf: NameLookup, log: (message: string) => void = console.error) {
+	const dirty = new Set<string>();
+	let chain: Promise<void> = Promise.resolve();
+	const drain = async () => {
+		for (const doc of dirty) {
+			dirty.delete(doc);
+			const target = indexedLane(doc)!;
+			try {
+				await reconcileLane(client, target.conversationId, target.lane, readState, nameOf);
+			} catch (error) {
+				log(`[search] indexing ${doc}: ${String(error)}`);
+			}
+		}
+	};
+	return {
+		queue(doc: string): void {
+			if (!indexedLane(doc) || dirty.has(doc)) return;
+			dirty.add(doc);
+			chain = chain.then(drain);
+		},
+		/** Resolves once everything queued so far is indexed. */
+		idle: (): Promise<void> => chain
+	};
+}
+
+/**
+ * Indexes conversations that have no row yet (those written before the index existed, or whose
+ * indexing was cut short by a crash before any row was written), from their stored documents.
+ * Run once at startup; it costs one query when everything is indexed.
+ */
+export async function backfillSearchIndex(client: Client, readState: StateReader, nameOf: NameLookup): Promise<number> {
+	const missing = await client.execute('SELECT id FROM conversations WHERE id NOT IN (SELECT DISTINCT conversation_id FROM search_docs)');
+	for (const row of missing.rows) {
+		for (const lane of ['thread', 'chat', 'tasks'] as const) await reconcileLane(client, String(row.id), lane, readState, nameOf);
+	}
+	return missing.rows.length;
+}
