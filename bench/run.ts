@@ -12,10 +12,11 @@ import { encodeChatSet } from './yupdate.ts';
 import { summarizeProfile } from './profile.ts';
 import { mergeHists, percentile, spread, type Spread } from './histogram.ts';
 import { manyConversations, type ManyRun } from './many.ts';
+import { benchSearch, searchNotes, searchTableLines } from './search.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,500').split(',').map(Number);
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'fanout,many,memory,cold,profile').split(','));
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'fanout,many,memory,cold,profile,search').split(','));
 /** Fan-out runs per size and server, alternating which server goes first; the median is reported. */
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS) || (QUICK ? 1 : 3));
 const STEP_MS = QUICK ? 1500 : 2500;
@@ -355,6 +356,7 @@ function selfCheck() {
 async function main() {
 	selfCheck();
 	const began = Date.now();
+	const searched = SCENARIOS.has('search') ? await benchSearch(log) : null;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
 	// many conversations: two distinct people per conversation
@@ -447,6 +449,7 @@ async function main() {
 		if (profFile && process.env.BENCH_KEEP_PROFILE) fs.copyFileSync(path.join(profDir, profFile), process.env.BENCH_KEEP_PROFILE);
 	}
 	if (process.env.BENCH_PARTIAL) {
+		if (searched) console.log([...searchTableLines(searched), ...searchNotes(searched)].join('\n'));
 		console.log(profile);
 		for (const g of all) g.stop();
 		return;
@@ -471,9 +474,11 @@ async function main() {
 	lines.push(`| — of which per connection | ${kb(memOurs.perConnection)} | ${kb(memRef.perConnection)} | ${ratio(memOurs.perConnection, memRef.perConnection)} | | |`);
 	lines.push(`| cold open of ${num(COLD_MESSAGES)} messages: time to synced (median of 3 restarts), ms | ${ms(coldOurs.ms)} | ${ms(coldRef.ms)} | ${ratio(coldOurs.ms, coldRef.ms)} | ≤ 0.6× | ${coldOurs.ms <= 0.6 * coldRef.ms ? 'yes' : 'no'} |`);
 	lines.push(`| cold open: bytes received until synced | ${num(coldOurs.bytes)} | ${num(coldRef.bytes)} | ${ratio(coldOurs.bytes, coldRef.bytes)} | | |`);
+	if (searched) lines.push(...searchTableLines(searched));
 	lines.push('');
 	lines.push('Notes');
 	lines.push('');
+	if (searched) lines.push(...searchNotes(searched));
 	lines.push(`- Deliveries: a chat message received by one client other than its author. After connecting, one uncounted step at ${num(MODERATE_DELIVERIES)}/s (warm-up), then the moderate step; offered rate then stepped up by doubling and bisected; each step ${STEP_MS / 1000} s after a ${WARMUP_MS} ms warm-up, counted only for messages sent in the window, with ${GRACE_MS} ms grace. "Sustained" = the best passing step.`);
 	lines.push(`- Latency: send time (wall clock, in the message text) to receipt, measured in the receiving process; the load generator shares the 2 cores with the server, so both servers' numbers include its cost.`);
 	lines.push(`- Ours limits each connection to 200 messages/s (burst 1000): at 10 clients that caps the offered rate at 200 × 10 × 9 = 18,000 deliveries/s.`);

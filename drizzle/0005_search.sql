@@ -26,3 +26,13 @@ CREATE TRIGGER `search_docs_au` AFTER UPDATE ON `search_docs` BEGIN
 	INSERT INTO search_fts(search_fts, rowid, subject, body, sender, recipients) VALUES ('delete', old.id, old.subject, old.body, old.sender, old.recipients);
 	INSERT INTO search_fts(rowid, subject, body, sender, recipients) VALUES (new.id, new.subject, new.body, new.sender, new.recipients);
 END;
+--> statement-breakpoint
+-- Members-only facts for the label:/assignee: filters: ids only (no label names, no text), from
+-- the `internal` lane. search.ts reads them only for conversations whose grant reads `internal`.
+CREATE TABLE `search_tags` (
+	`conversation_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`value` text NOT NULL,
+	PRIMARY KEY(`conversation_id`, `kind`, `value`)
+);--> statement-breakpoint
+CREATE INDEX `search_tags_value` ON `search_tags` (`kind`,`value`);

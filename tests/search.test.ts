@@ -126,6 +126,15 @@ describe('search', () => {
 		expect(ids(await find(aliceId, 'assignee:Alice lamp'))).toEqual([hers]);
 		expect(ids(await find(aliceId, 'is:open zanzibar'))).toEqual([other]);
 		expect(ids(await find(aliceId, 'is:closed'))).toEqual([]);
+		expect(ids(await find(aliceId, 'label:nosuch'))).toBe('There is no label “nosuch”.');
+		expect(ids(await find(aliceId, 'assignee:nobody@example.com'))).toBe('Nobody in your organization is “nobody@example.com”.');
+		// unassigning and removing the label are followed
+		await relay.database.relay.serverEdit(`c/${hers}/internal`, (doc) => {
+			doc.getMap('labels').delete('canary');
+			doc.getMap('assignees').delete(aliceId);
+		});
+		expect(ids(await find(aliceId, 'label:canarylabel'))).toEqual([]);
+		expect(ids(await find(aliceId, 'assignee:me'))).toEqual([]);
 	});
 
 	it('a bad query is a clear message', async () => {

@@ -156,3 +156,63 @@ describe('triage', () => {
 		await expect.poll(() => rows(alice, subject).count(), { timeout: 15_000 }).toBe(1);
 	});
 });
+
+describe('search', () => {
+	const hits = (page: Page) => page.getByTestId('search-hit');
+	async function searchFor(page: Page, text: string) {
+		await page.keyboard.press('/');
+		await page.getByTestId('search-input').fill(text);
+	}
+
+	it('a member finds a conversation by a body word, the sender name, an address and a label, with the match marked', async () => {
+		const alice = await signIn('alice');
+		const order = DemoConversations.order.subject;
+		await alice.locator('body').click({ position: { x: 700, y: 400 } });
+		await searchFor(alice, 'glass');
+		await expect.poll(() => hits(alice).filter({ hasText: order }).count(), { timeout: 10_000 }).toBe(1);
+		expect(await hits(alice).filter({ hasText: order }).locator('mark').first().textContent()).toMatch(/^glass$/i);
+		for (const query of ['Whitfield', 'dana@example.com', 'label:urgent', 'label:Urgent glass']) {
+			await alice.getByTestId('search-input').fill(query);
+			await expect.poll(() => hits(alice).filter({ hasText: order }).count(), { timeout: 10_000 }).toBe(1);
+		}
+		// a bad filter shows the parser's message, and no list
+		await alice.getByTestId('search-input').fill('is:archived');
+		await expect.poll(() => alice.getByTestId('search-error').textContent(), { timeout: 10_000 }).toBe('"is:archived" is not known. Use is:open, is:closed or is:snoozed.');
+		expect(await hits(alice).count()).toBe(0);
+		// a hit opens its conversation
+		await alice.getByTestId('search-input').fill('glass');
+		await hits(alice).filter({ hasText: order }).click();
+		await alice.waitForURL('**/c/**');
+	});
+
+	it('a guest finds nothing by a label name nor text of a conversation she is not in; label: is refused for her', async () => {
+		const subject = `Private matter ${Date.now()}`;
+		await sendMail({ subject, text: 'The zanzibarite shipment is confidential.', messageId: '<private-1@example.com>' });
+		await conversationBySubject(subject);
+		// indexed: the member finds it
+		const alice = await signIn('alice');
+		await alice.locator('body').click({ position: { x: 700, y: 400 } });
+		await searchFor(alice, 'zanzibarite');
+		await expect.poll(() => hits(alice).filter({ hasText: subject }).count(), { timeout: 10_000 }).toBe(1);
+
+		const nora = await signIn('nora');
+		await nora.locator('body').click({ position: { x: 700, y: 400 } });
+		// her own conversation is found (the search works for her)...
+		await searchFor(nora, 'glass');
+		await expect.poll(() => hits(nora).filter({ hasText: DemoConversations.order.subject }).count(), { timeout: 10_000 }).toBe(1);
+		// ...but not another conversation's text, nor the label name applied to hers
+		for (const query of ['zanzibarite', 'Urgent']) {
+			await nora.getByTestId('search-input').fill(query);
+			await expect.poll(() => nora.getByTestId('search-empty').count(), { timeout: 10_000 }).toBe(1);
+			expect(await hits(nora).count()).toBe(0);
+		}
+		const refused = await nora.evaluate(async () => {
+			const res = await fetch('/search?q=label%3AUrgent', { headers: { accept: 'application/json' } });
+			return { status: res.status, body: await res.json() };
+		});
+		expect(refused.status).toBe(400);
+		// she is an owner of her own organization: the filter reads only its labels, never Acme's
+		expect(refused.body.message).toBe('There is no label “Urgent”.');
+		expect(await nora.locator('body').textContent()).not.toContain('zanzibarite');
+	});
+});

@@ -59,3 +59,39 @@ export async function readConversationFactsForUsers(client: Client, conversation
 	}
 	return out;
 }
+
+/** One user's grants on many conversations, in one round trip (search results are checked this way). */
+export async function readConversationGrantsForUser(client: Client, userId: string, conversationIds: string[]): Promise<Map<string, Grant>> {
+	const out = new Map<string, Grant>();
+	if (conversationIds.length === 0) return out;
+	const marks = conversationIds.map(() => '?').join(',');
+	const [convs, members, participants] = await client.batch(
+		[
+			{
+				sql: `SELECT c.id, c.org_id, c.kind, c.guests_allowed, o.guests_allowed AS org_guests, o.who_may_invite
+				      FROM conversations c JOIN organizations o ON o.id = c.org_id WHERE c.id IN (${marks})`,
+				args: conversationIds
+			},
+			{ sql: 'SELECT org_id, role FROM memberships WHERE user_id = ?', args: [userId] },
+			{ sql: `SELECT conversation_id, role FROM conversation_participants WHERE user_id = ? AND conversation_id IN (${marks})`, args: [userId, ...conversationIds] }
+		],
+		'read'
+	);
+	const orgRole = new Map(members.rows.map((r) => [String(r.org_id), r.role as OrgRole]));
+	const participantRole = new Map(participants.rows.map((r) => [String(r.conversation_id), r.role as 'member' | 'guest']));
+	const byId = new Map(convs.rows.map((c) => [String(c.id), c]));
+	for (const id of conversationIds) {
+		const c = byId.get(id);
+		out.set(
+			id,
+			computeAccess({
+				userId,
+				orgRole: c ? (orgRole.get(String(c.org_id)) ?? null) : null,
+				participantRole: participantRole.get(id) ?? null,
+				conversation: c ? { orgId: String(c.org_id), kind: c.kind as 'email' | 'channel', guestsAllowed: Boolean(Number(c.guests_allowed)) } : null,
+				org: c ? { guestsAllowed: Boolean(Number(c.org_guests)), whoMayInvite: c.who_may_invite as 'members' | 'admins' } : null
+			})
+		);
+	}
+	return out;
+}

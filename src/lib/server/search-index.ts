@@ -5,13 +5,13 @@
 // Reading the lane, not decoding the update, is deliberate: an overwrite or a delete in a Yjs
 // update does not name its map key, only the item it follows or deletes. Bursts coalesce: a lane
 // marked dirty several times before the indexer reaches it is read once.
-// Only the lanes guests may also read are indexed (thread, chat, tasks): `internal` never is, so
-// no label or assignee text can come back as a guest's hit. Label/assignee filters read `internal`
-// at query time, for members only (search.ts).
+// Only the lanes guests may also read are indexed as text (thread, chat, tasks): no label or
+// assignee text can come back as a guest's hit. Of `internal`, only ids are kept (search_tags:
+// applied label ids, assignee user ids) for the members-only label:/assignee: filters (search.ts).
 import * as Y from 'yjs';
 import type { Client, InStatement } from '@libsql/client';
 import { conversationDoc, parseDocName } from '../shared/doc-names.ts';
-import { chatMessageSchema, taskSchema, threadMessageSchema } from '../shared/records.ts';
+import { appliedLabelSchema, assigneeSchema, chatMessageSchema, taskSchema, threadMessageSchema } from '../shared/records.ts';
 
 type IndexedLane = 'thread' | 'chat' | 'tasks';
 /** The one root of each indexed lane that holds searchable records (thread events are not). */
@@ -122,11 +122,48 @@ export async function reconcileLane(client: Client, conversationId: string, lane
 	if (statements.length) await client.batch(statements, 'write');
 }
 
-function indexedLane(doc: string): { conversationId: string; lane: IndexedLane } | null {
+/** The members-only tags of a conversation (`label` → label id, `assignee` → user id), from its internal lane. */
+export async function reconcileTags(client: Client, conversationId: string, readState: StateReader): Promise<void> {
+	const doc = new Y.Doc();
+	Y.applyUpdate(doc, await readState(conversationDoc(conversationId, 'internal')));
+	const wanted = new Set<string>();
+	for (const value of doc.getMap('labels').values()) {
+		const parsed = appliedLabelSchema.safeParse(value);
+		if (parsed.success) wanted.add(`label\u0000${parsed.data.labelId}`);
+	}
+	for (const value of doc.getMap('assignees').values()) {
+		const parsed = assigneeSchema.safeParse(value);
+		if (parsed.success) wanted.add(`assignee\u0000${parsed.data.userId}`);
+	}
+	doc.destroy();
+	const existing = await client.execute({ sql: 'SELECT kind, value FROM search_tags WHERE conversation_id = ?', args: [conversationId] });
+	const had = new Set(existing.rows.map((r) => `${r.kind}\u0000${r.value}`));
+	const statements: InStatement[] = [];
+	for (const tag of had) {
+		if (wanted.has(tag)) continue;
+		const [kind, value] = tag.split('\u0000');
+		statements.push({ sql: 'DELETE FROM search_tags WHERE conversation_id = ? AND kind = ? AND value = ?', args: [conversationId, kind, value] });
+	}
+	for (const tag of wanted) {
+		if (had.has(tag)) continue;
+		const [kind, value] = tag.split('\u0000');
+		statements.push({ sql: 'INSERT OR IGNORE INTO search_tags (conversation_id, kind, value) VALUES (?, ?, ?)', args: [conversationId, kind, value] });
+	}
+	if (statements.length) await client.batch(statements, 'write');
+}
+
+type Target = { conversationId: string; lane: IndexedLane | 'internal' };
+function indexedLane(doc: string): Target | null {
 	const ref = parseDocName(doc);
 	if (!ref || ref.scope !== 'conversation') return null;
-	if (ref.lane !== 'thread' && ref.lane !== 'chat' && ref.lane !== 'tasks') return null;
+	if (ref.lane !== 'thread' && ref.lane !== 'chat' && ref.lane !== 'tasks' && ref.lane !== 'internal') return null;
 	return { conversationId: ref.id, lane: ref.lane };
+}
+
+function reconcile(client: Client, target: Target, readState: StateReader, nameOf: NameLookup): Promise<void> {
+	return target.lane === 'internal'
+		? reconcileTags(client, target.conversationId, readState)
+		: reconcileLane(client, target.conversationId, target.lane, readState, nameOf);
 }
 
 /**
@@ -141,7 +178,7 @@ export function createIndexer(client: Client, readState: StateReader, nameOf: Na
 			dirty.delete(doc);
 			const target = indexedLane(doc)!;
 			try {
-				await reconcileLane(client, target.conversationId, target.lane, readState, nameOf);
+				await reconcile(client, target, readState, nameOf);
 			} catch (error) {
 				log(`[search] indexing ${doc}: ${String(error)}`);
 			}
@@ -166,7 +203,7 @@ export function createIndexer(client: Client, readState: StateReader, nameOf: Na
 export async function backfillSearchIndex(client: Client, readState: StateReader, nameOf: NameLookup): Promise<number> {
 	const missing = await client.execute('SELECT id FROM conversations WHERE id NOT IN (SELECT DISTINCT conversation_id FROM search_docs)');
 	for (const row of missing.rows) {
-		for (const lane of ['thread', 'chat', 'tasks'] as const) await reconcileLane(client, String(row.id), lane, readState, nameOf);
+		for (const lane of ['thread', 'chat', 'tasks', 'internal'] as const) await reconcile(client, { conversationId: String(row.id), lane }, readState, nameOf);
 	}
 	return missing.rows.length;
 }
