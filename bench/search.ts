@@ -101,7 +101,7 @@ export async function benchSearch(log: (message: string) => void = console.log):
 		for (let i = 0; i < conversations; i += 25) {
 			await app.relay.serverEdit(`c/sc${i}/internal`, (doc) => doc.getMap('labels').set('urgent', { labelId: 'urgent', appliedBy: 'member', appliedAt: now }));
 		}
-		await app.searchIndex.idle(); // the label tags come from the internal documents through the indexer
+		await app.searchIndex.flush(); // the label tags come from the internal documents through the indexer
 		const buildMs = performance.now() - began;
 		log(`search: corpus built in ${(buildMs / 1000).toFixed(1)} s; ${QUERIES.length} queries × ${RUNS} runs`);
 

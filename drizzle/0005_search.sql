@@ -36,3 +36,11 @@ CREATE TABLE `search_tags` (
 	PRIMARY KEY(`conversation_id`, `kind`, `value`)
 );--> statement-breakpoint
 CREATE INDEX `search_tags_value` ON `search_tags` (`kind`,`value`);
+--> statement-breakpoint
+-- How far each indexed document is indexed: the highest doc_updates id (or snapshot up_to_id) its
+-- state held when the indexer last read it. At start, a document whose log went further (a commit
+-- the indexer had not reached before a crash) is indexed again (search-indexer.ts catchUp).
+CREATE TABLE `search_indexed` (
+	`doc` text PRIMARY KEY NOT NULL,
+	`up_to_id` integer NOT NULL
+);

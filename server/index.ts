@@ -5,8 +5,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readConfig } from '../src/lib/server/config.ts';
 import { processApp } from '../src/lib/server/app.ts';
-import { backfillSearchIndex } from '../src/lib/server/search-index.ts';
-import { readName } from '../src/lib/server/chat-activity.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '../src/lib/server/seed.ts';
 import { createSyncEndpoint } from './sync-endpoint.ts';
 import { readInboundLimits, rotateInboundSecret } from '../src/lib/server/mail/inbound.ts';
@@ -30,8 +28,9 @@ const app = await processApp(config);
 const endpoint = createSyncEndpoint(app);
 const seeded = config.seedDemo ? await seedDemoIfEmpty(app.db) : null;
 if (seeded) await seedDemoDocuments(app);
-// conversations written before the search index existed (drizzle/0005_search.sql)
-await backfillSearchIndex(app.client, (doc) => app.relay.readState(doc), (userId) => readName(app, userId));
+// documents stored further than the search index got (written before it existed, or a crash
+// between a commit and its indexing): indexed before the first request
+await app.searchIndex.catchUp();
 // the demo organization's webhook secret: only its hash is kept, so it can be shown only now
 let demoSecret: { orgId: string; secret: string } | null = null;
 if (seeded) {

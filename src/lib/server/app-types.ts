@@ -42,11 +42,16 @@ export interface Waker {
 	stopped: boolean;
 }
 
-/** The search indexer (search-index.ts): committed documents queued, their lanes re-indexed in order. */
+/** The search indexer (search-indexer.ts): commits mark documents dirty, reconciled off the write path. */
 export interface SearchIndexer {
-	queue(doc: string): void;
-	/** Resolves once everything queued so far is indexed. */
-	idle(): Promise<void>;
+	/** A document was committed: index it at the next pass (cheap; called on the commit path). */
+	mark(doc: string): void;
+	/** Resolves once every document marked so far is indexed. */
+	flush(): Promise<void>;
+	/** At start: reindexes documents stored further than the index got (a crash) or never indexed; how many. */
+	catchUp(): Promise<number>;
+	/** Flushes, then ignores further marks (shutdown). */
+	stop(): Promise<void>;
 }
 
 /**

@@ -15,7 +15,7 @@ import { createMailer, stopNotificationEmails } from './notifications.ts';
 import { createWaker, stopSnoozeWakeups } from './conversation-status.ts';
 import { createRelayAccess } from './relay-access.ts';
 import { startAccessBus } from './access-bus-wiring.ts';
-import { createIndexer } from './search-index.ts';
+import { createIndexer } from './search-indexer.ts';
 import { readName } from './chat-activity.ts';
 
 export type { App } from './app-types.ts';
@@ -30,15 +30,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 	const database = await openDatabase(config.databaseUrl);
 	// after a client's write is stored: mentions and notifications (chat-activity.ts)
 	const reactions = new Set<Promise<void>>();
-	// every committed update (client or server) has the search index re-read the lane it wrote (search-index.ts)
-	const searchIndex = createIndexer(database.client, (doc) => relay.readState(doc), (userId) => readName(app, userId), options.log);
+	// every committed update (client or server) marks its document for the search index, which
+	// re-reads dirty lanes at most every SEARCH_INDEX_INTERVAL_MS, off the write path (search-indexer.ts)
+	const searchIndex = createIndexer(database.client, (doc) => relay.readState(doc), (userId) => readName(app, userId), { log: options.log });
 	const relay = new Relay({
 		// the relay imports nothing of the app: it is handed the facts (through policy.ts) and the storage
 		access: createRelayAccess(database.client),
 		store: (merge) => new DocStore(database.client, merge),
 		limits: options.limits,
 		log: options.log,
-		onCommitted: (doc) => searchIndex.queue(doc),
+		onCommitted: (doc) => searchIndex.mark(doc),
 		onAccepted: (doc, update, actorId) => {
 			const reaction = handleAcceptedWrite(app, doc, update, actorId).finally(() => reactions.delete(reaction));
 			reactions.add(reaction);
@@ -47,7 +48,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		beforeClose: async () => {
 			await Promise.allSettled([...reactions]);
 			await flushActivity(app);
-			await searchIndex.idle();
+			// the last commits' marks: indexed now, not left to catchUp at the next start
+			await searchIndex.stop();
 		}
 	});
 	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts), and rate limits are shared

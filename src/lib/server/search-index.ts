@@ -1,10 +1,9 @@
 // Keeps the full-text index (search_docs + search_fts, drizzle/0005_search.sql) in step with the
-// documents. The relay reports every committed update (client writes and server edits alike); the
-// lane it touched is then re-read and reconciled against its rows: new and changed records are
-// written, records that are gone or no longer searchable (a removed chat message) are deleted.
+// documents: what one lane's rows should be, and the statements that reconcile them with what is
+// stored (new and changed records written, records gone or no longer searchable — a removed chat
+// message — deleted). When to do it is search-indexer.ts's job.
 // Reading the lane, not decoding the update, is deliberate: an overwrite or a delete in a Yjs
-// update does not name its map key, only the item it follows or deletes. Bursts coalesce: a lane
-// marked dirty several times before the indexer reaches it is read once.
+// update does not name its map key, only the item it follows or deletes.
 // Only the lanes guests may also read are indexed as text (thread, chat, tasks): no label or
 // assignee text can come back as a guest's hit. Of `internal`, only ids are kept (search_tags:
 // applied label ids, assignee user ids) for the members-only label:/assignee: filters (search.ts).
@@ -102,8 +101,8 @@ const same = (a: SearchRow, b: Record<string, unknown>) =>
 	a.sender === b.sender &&
 	a.recipients === b.recipients;
 
-/** Brings one lane's rows in line with its stored state; writes only what differs. */
-export async function reconcileLane(client: Client, conversationId: string, lane: IndexedLane, readState: StateReader, nameOf: NameLookup): Promise<void> {
+/** The statements that bring one lane's rows in line with its stored state: only what differs. */
+export async function reconcileLane(client: Client, conversationId: string, lane: IndexedLane, readState: StateReader, nameOf: NameLookup): Promise<InStatement[]> {
 	const wanted = await rowsOfLane(conversationId, lane, await readState(conversationDoc(conversationId, lane)), nameOf);
 	const existing = await client.execute({
 		sql: 'SELECT record_key, at, has_attachment, subject, body, sender, recipients FROM search_docs WHERE conversation_id = ? AND lane = ?',
@@ -119,11 +118,11 @@ export async function reconcileLane(client: Client, conversationId: string, lane
 		else if (!same(want, row)) statements.push(upsertStatement(want));
 	}
 	for (const [key, row] of wanted) if (!had.has(key)) statements.push(upsertStatement(row));
-	if (statements.length) await client.batch(statements, 'write');
+	return statements;
 }
 
-/** The members-only tags of a conversation (`label` → label id, `assignee` → user id), from its internal lane. */
-export async function reconcileTags(client: Client, conversationId: string, readState: StateReader): Promise<void> {
+/** The statements for a conversation's members-only tags (`label` → label id, `assignee` → user id), from its internal lane. */
+export async function reconcileTags(client: Client, conversationId: string, readState: StateReader): Promise<InStatement[]> {
 	const doc = new Y.Doc();
 	Y.applyUpdate(doc, await readState(conversationDoc(conversationId, 'internal')));
 	const wanted = new Set<string>();
@@ -149,61 +148,21 @@ export async function reconcileTags(client: Client, conversationId: string, read
 		const [kind, value] = tag.split('\u0000');
 		statements.push({ sql: 'INSERT OR IGNORE INTO search_tags (conversation_id, kind, value) VALUES (?, ?, ?)', args: [conversationId, kind, value] });
 	}
-	if (statements.length) await client.batch(statements, 'write');
+	return statements;
 }
 
-type Target = { conversationId: string; lane: IndexedLane | 'internal' };
-function indexedLane(doc: string): Target | null {
+export type Target = { conversationId: string; lane: IndexedLane | 'internal' };
+/** The conversation and lane of a document the index follows, or null for any other document. */
+export function indexedTarget(doc: string): Target | null {
 	const ref = parseDocName(doc);
 	if (!ref || ref.scope !== 'conversation') return null;
 	if (ref.lane !== 'thread' && ref.lane !== 'chat' && ref.lane !== 'tasks' && ref.lane !== 'internal') return null;
 	return { conversationId: ref.id, lane: ref.lane };
 }
 
-function reconcile(client: Client, target: Target, readState: StateReader, nameOf: NameLookup): Promise<void> {
+/** The statements that bring the index in line with one document's state. */
+export function reconcileStatements(client: Client, target: Target, readState: StateReader, nameOf: NameLookup): Promise<InStatement[]> {
 	return target.lane === 'internal'
 		? reconcileTags(client, target.conversationId, readState)
 		: reconcileLane(client, target.conversationId, target.lane, readState, nameOf);
-}
-
-/**
- * The app's indexer: committed documents are marked dirty and reconciled one at a time, so the
- * index never runs ahead of itself and a lane written many times in a burst is read once.
- */
-export function createIndexer(client: Client, readState: StateReader, nameOf: NameLookup, log: (message: string) => void = console.error) {
-	const dirty = new Set<string>();
-	let chain: Promise<void> = Promise.resolve();
-	const drain = async () => {
-		for (const doc of dirty) {
-			dirty.delete(doc);
-			const target = indexedLane(doc)!;
-			try {
-				await reconcile(client, target, readState, nameOf);
-			} catch (error) {
-				log(`[search] indexing ${doc}: ${String(error)}`);
-			}
-		}
-	};
-	return {
-		queue(doc: string): void {
-			if (!indexedLane(doc) || dirty.has(doc)) return;
-			dirty.add(doc);
-			chain = chain.then(drain);
-		},
-		/** Resolves once everything queued so far is indexed. */
-		idle: (): Promise<void> => chain
-	};
-}
-
-/**
- * Indexes conversations that have no row yet (those written before the index existed, or whose
- * indexing was cut short by a crash before any row was written), from their stored documents.
- * Run once at startup; it costs one query when everything is indexed.
- */
-export async function backfillSearchIndex(client: Client, readState: StateReader, nameOf: NameLookup): Promise<number> {
-	const missing = await client.execute('SELECT id FROM conversations WHERE id NOT IN (SELECT DISTINCT conversation_id FROM search_docs)');
-	for (const row of missing.rows) {
-		for (const lane of ['thread', 'chat', 'tasks', 'internal'] as const) await reconcile(client, { conversationId: String(row.id), lane }, readState, nameOf);
-	}
-	return missing.rows.length;
 }

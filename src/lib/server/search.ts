@@ -1,14 +1,17 @@
 // Search for one person: parse the query, match the full-text index, keep only what her grants
 // (computeAccess, through readConversationGrantsForUser) let her read, lane by lane. Labels,
-// assignees and triage status are members-only facts: those filters only ever match conversations
-// of organizations she is a member of (and whose grant reads `internal`), and a person who is a
-// member of no organization is told they are not for her.
+// assignees and triage status are members-only facts, decided by policy.ts: the filters are for
+// members of some organization (canUseMembersOnlySearchFilters; anyone else is told so), label
+// names are looked up only in organizations whose labels she reads (computeOrgDocAccess), and a
+// conversation matches on them only where her grant allows it (canMatchMembersOnlyFacts) — so a
+// guest who owns an organization filters its conversations, never one she is a guest of.
 // Cost: one FTS5 query ranks the matches (bm25) inside her scope; snippets are made afterwards for
 // the few hits only, since SQLite computes every selected column before it sorts.
 import * as Y from 'yjs';
 import type { InArgs, InValue } from '@libsql/client';
 import type { App } from './app-types.ts';
 import { readConversationGrantsForUser } from './access-facts.ts';
+import { canMatchMembersOnlyFacts, canUseMembersOnlySearchFilters, computeOrgDocAccess, type OrgRole } from '../shared/policy.ts';
 import { isEmptyQuery, parseSearchQuery, toFtsMatch, type SearchQuery } from '../shared/search-query.ts';
 import { getRecords } from '../shared/records.ts';
 import { orgDoc } from '../shared/doc-names.ts';
@@ -101,8 +104,12 @@ export async function search(app: App, userId: string, input: string): Promise<S
 	const query = parsed.query;
 	if (isEmptyQuery(query)) return { ok: true, hits: [] };
 	const membersOnly = query.labels.length > 0 || query.assignees.length > 0 || query.status !== null;
-	const orgIds = (await app.client.execute({ sql: 'SELECT org_id FROM memberships WHERE user_id = ?', args: [userId] })).rows.map((r) => String(r.org_id));
-	if (membersOnly && orgIds.length === 0) return { ok: false, message: SearchMessages.membersOnly };
+	const roles = new Map(
+		(await app.client.execute({ sql: 'SELECT org_id, role FROM memberships WHERE user_id = ?', args: [userId] })).rows.map((r) => [String(r.org_id), r.role as OrgRole])
+	);
+	if (membersOnly && !canUseMembersOnlySearchFilters([...roles.values()])) return { ok: false, message: SearchMessages.membersOnly };
+	const orgIds = [...roles.keys()];
+	const labelOrgs = orgIds.filter((id) => computeOrgDocAccess(roles.get(id) ?? null, 'labels').read);
 	const match = matchOf(query);
 	// terms with no letter or digit ("--"): nothing can match them
 	if (!match && (query.from.length || query.to.length || query.terms.length)) return { ok: true, hits: [] };
@@ -120,7 +127,7 @@ export async function search(app: App, userId: string, input: string): Promise<S
 		args.push(query.status, ...orgIds);
 	}
 	const tagFilters: Array<['label' | 'assignee', string[][] | string]> = [];
-	if (query.labels.length) tagFilters.push(['label', await labelIds(app, orgIds, query.labels)]);
+	if (query.labels.length) tagFilters.push(['label', await labelIds(app, labelOrgs, query.labels)]);
 	if (query.assignees.length) tagFilters.push(['assignee', await assigneeIds(app, userId, orgIds, query.assignees)]);
 	for (const [kind, sets] of tagFilters) {
 		if (typeof sets === 'string') return { ok: false, message: sets };
@@ -151,7 +158,7 @@ export async function search(app: App, userId: string, input: string): Promise<S
 		if (seen.has(c.conversation_id)) continue;
 		const grant = grants.get(c.conversation_id);
 		if (!grant?.lanes[c.lane as SearchHit['lane']]?.read) continue;
-		if (membersOnly && !grant.lanes.internal.read) continue;
+		if (membersOnly && !canMatchMembersOnlyFacts(grant)) continue;
 		seen.add(c.conversation_id);
 		chosen.push(c);
 	}

@@ -179,6 +179,24 @@ export function canManageMembers(orgRole: OrgRole | null): boolean {
 }
 
 /**
+ * Whether a person may use the search filters on members-only facts (label:, assignee:, is:) at
+ * all, given her roles in her organizations: a member of at least one. Anyone else (a guest only)
+ * is told they are not for her rather than finding nothing.
+ */
+export function canUseMembersOnlySearchFilters(orgRoles: OrgRole[]): boolean {
+	return orgRoles.length > 0;
+}
+
+/**
+ * Whether a search may match one conversation on its members-only facts (labels, assignees, triage
+ * status): only where her grant reads `internal`. So a guest who is also a member of her own
+ * organization finds its conversations by label, never a conversation she is a guest of.
+ */
+export function canMatchMembersOnlyFacts(grant: Grant): boolean {
+	return grant.lanes.internal.read;
+}
+
+/**
  * The grant that decides taking guest access away (removing a guest, withdrawing a guest
  * invitation, a conversation's guest switch): decided as if guests were on, since it only takes
  * access away, so an admin can still clean up after turning guests off.
