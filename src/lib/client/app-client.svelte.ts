@@ -6,7 +6,7 @@ import { createIndexedDbStore } from '$lib/sync/indexeddb-store.ts';
 import { RecordMap } from '$lib/sync/records.svelte.ts';
 import { SyncStatus } from '$lib/sync/sync-status.svelte.ts';
 import { conversationDoc, orgDoc, userDoc } from '$lib/shared/doc-names.ts';
-import type { Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
+import type { AppliedLabel, Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
 
 /** The sidebar's folders. */
 export const Folder = { Inbox: 'inbox', Assigned: 'assigned', Unassigned: 'unassigned', Snoozed: 'snoozed', Closed: 'closed', Sent: 'sent', Channels: 'channels', Shared: 'shared' } as const;
@@ -15,11 +15,13 @@ export type Folder = (typeof Folder)[keyof typeof Folder];
 export const folderTitles: Record<Folder, string> = { inbox: 'Inbox', assigned: 'Assigned to me', unassigned: 'Unassigned', snoozed: 'Snoozed', closed: 'Closed', sent: 'Sent', channels: 'Channels', shared: 'Shared with you' };
 
 /**
- * Conversation assignees for "Assigned to me": the `internal` document of each conversation where the
- * user is a member. Never opened for a guest entry (the relay would refuse it anyway).
+ * Conversation assignees and applied labels, for "Assigned to me", "Unassigned" and the label
+ * views: the `internal` document of each conversation where the user is a member. Never opened for
+ * a guest entry (the relay would refuse it anyway).
  */
 export class AssignedIndex {
 	#maps = new Map<string, RecordMap<Assignee>>();
+	#labels = new Map<string, RecordMap<AppliedLabel>>();
 	#version = $state(0);
 	#provider: SyncProvider;
 
@@ -35,11 +37,15 @@ export class AssignedIndex {
 			if (wanted.has(id)) continue;
 			map.destroy();
 			this.#maps.delete(id);
+			this.#labels.get(id)?.destroy();
+			this.#labels.delete(id);
 			changed = true;
 		}
 		for (const id of wanted) {
 			if (this.#maps.has(id)) continue;
 			this.#maps.set(id, new RecordMap<Assignee>(this.#provider, conversationDoc(id, 'internal'), 'assignees', 'assignedAt'));
+			// the same document (the provider counts references): its applied labels
+			this.#labels.set(id, new RecordMap<AppliedLabel>(this.#provider, conversationDoc(id, 'internal'), 'labels', 'appliedAt'));
 			changed = true;
 		}
 		if (changed) this.#version++;
@@ -58,9 +64,16 @@ export class AssignedIndex {
 		return map !== undefined && map.all.length === 0;
 	}
 
+	/** Whether the label `labelId` is applied to the conversation (false while unknown: not a member entry). */
+	hasLabel(conversationId: string, labelId: string): boolean {
+		void this.#version;
+		return this.#labels.get(conversationId)?.get(labelId) !== undefined;
+	}
+
 	destroy(): void {
-		for (const map of this.#maps.values()) map.destroy();
+		for (const map of [...this.#maps.values(), ...this.#labels.values()]) map.destroy();
 		this.#maps.clear();
+		this.#labels.clear();
 	}
 }
 
@@ -199,6 +212,14 @@ export function stopAppClient(options: { forget?: boolean } = {}): void {
 	c.status.destroy();
 	c.provider.destroy();
 	if (options.forget) indexedDB.deleteDatabase(`parley-${c.userId}`);
+}
+
+/**
+ * One label's view: the open conversations of the organization carrying it, newest activity
+ * first. Member entries only (a guest's entries never have their labels opened).
+ */
+export function labelEntries(client: AppClient, labelId: string, orgId: string | null): InboxEntry[] {
+	return [...client.inbox.all].reverse().filter((e) => e.role === 'member' && e.orgId === orgId && (e.status ?? 'open') === 'open' && client.assigned.hasLabel(e.id, labelId));
 }
 
 /** Whether a conversation has activity after the user's read marker. */
