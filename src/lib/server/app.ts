@@ -31,7 +31,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 	// after a client's write is stored: mentions and notifications (chat-activity.ts)
 	const reactions = new Set<Promise<void>>();
 	// every committed update (client or server) marks its document for the search index, which
-	// re-reads dirty lanes at most every SEARCH_INDEX_INTERVAL_MS, off the write path (search-indexer.ts)
+	// re-reads a dirty lane once it is quiet (or every few seconds at most), off the write path (search-indexer.ts)
 	const searchIndex = createIndexer(database.client, (doc) => relay.readState(doc), (userId) => readName(app, userId), { log: options.log });
 	const relay = new Relay({
 		// the relay imports nothing of the app: it is handed the facts (through policy.ts) and the storage

@@ -1,8 +1,9 @@
 // When the search index is brought up to date (search-index.ts says how). A commit only marks its
-// document dirty (the relay's onCommitted hook: a Set insert, nothing on the write path); dirty
-// documents are reconciled together at most once per interval, one after another, so a chat lane
-// written hundreds of times a second is read a few times a second, not once per message: reading a
-// lane is O(lane), and doing it per commit slowed a long conversation's folds under load.
+// document dirty (the relay's onCommitted hook: a map write, nothing on the write path). A dirty
+// document is reconciled once it has been quiet for a moment, or at the latest a few seconds after
+// its first mark when writes never stop, one document at a time. Reading a lane is O(lane), and a
+// loaded room's whole-state merge holds that room's merge lock: done per commit, or even a few
+// times a second, it kept a long conversation's folds waiting during a burst (parts piled up).
 // Nothing is lost across a restart: each reconcile stores how far the document's log was indexed
 // (search_indexed.up_to_id, in the same transaction as its rows); shutdown flushes the marks, and
 // catchUp at start reindexes every document whose log went further (a crash between a commit and
@@ -11,8 +12,12 @@ import type { Client } from '@libsql/client';
 import type { SearchIndexer } from './app-types.ts';
 import { indexedTarget, reconcileStatements, type NameLookup, type StateReader } from './search-index.ts';
 
-/** The default interval between two passes over the dirty documents. */
-export const SEARCH_INDEX_INTERVAL_MS = 500;
+/** When a dirty document is indexed: after this much quiet... */
+export const SEARCH_INDEX_QUIET_MS = 1000;
+/** ...or at the latest this long after its first mark, however busy it stays. */
+export const SEARCH_INDEX_MAX_DELAY_MS = 10_000;
+/** How often due documents are looked for while any is dirty. */
+const TICK_MS = 250;
 
 /** The highest log id a document's state holds now: its newest update, or its snapshot's. */
 async function logHead(client: Client, doc: string): Promise<number> {
@@ -54,19 +59,21 @@ export function createIndexer(
 	client: Client,
 	readState: StateReader,
 	nameOf: NameLookup,
-	options: { intervalMs?: number; log?: (message: string) => void } = {}
+	options: { quietMs?: number; maxDelayMs?: number; log?: (message: string) => void } = {}
 ): SearchIndexer {
-	const intervalMs = options.intervalMs ?? SEARCH_INDEX_INTERVAL_MS;
+	const quietMs = options.quietMs ?? SEARCH_INDEX_QUIET_MS;
+	const maxDelayMs = options.maxDelayMs ?? SEARCH_INDEX_MAX_DELAY_MS;
 	const log = options.log ?? console.error;
-	const dirty = new Set<string>();
+	/** Dirty documents: when first and last marked since they were last indexed. */
+	const dirty = new Map<string, { first: number; last: number }>();
 	let timer: NodeJS.Timeout | null = null;
 	let running: Promise<void> | null = null;
 	let stopped = false;
 
-	/** One pass over the documents dirty when it starts; marks made meanwhile wait for the next. */
-	const pass = async () => {
-		const docs = [...dirty];
-		dirty.clear();
+	const due = (now: number) => [...dirty].filter(([, m]) => now - m.last >= quietMs || now - m.first >= maxDelayMs).map(([doc]) => doc);
+	/** Indexes `docs` one after another; a mark made meanwhile waits for a later pass. */
+	const pass = async (docs: string[]) => {
+		for (const doc of docs) dirty.delete(doc);
 		for (const doc of docs) {
 			try {
 				await indexDocument(client, doc, readState, nameOf);
@@ -76,16 +83,21 @@ export function createIndexer(
 			}
 		}
 	};
-	const start = () => {
-		timer = null;
-		running = pass().finally(() => {
+	const start = (docs: string[]) => {
+		running = pass(docs).finally(() => {
 			running = null;
 			schedule();
 		});
 	};
+	const tick = () => {
+		timer = null;
+		const docs = due(Date.now());
+		if (docs.length) start(docs);
+		else schedule();
+	};
 	const schedule = () => {
 		if (stopped || timer || running || dirty.size === 0) return;
-		timer = setTimeout(start, intervalMs);
+		timer = setTimeout(tick, TICK_MS);
 		timer.unref();
 	};
 	const flush = async () => {
@@ -93,20 +105,24 @@ export function createIndexer(
 			if (timer) clearTimeout(timer);
 			timer = null;
 			if (running) await running;
-			else if (dirty.size) start();
+			else if (dirty.size) start([...dirty.keys()]);
 			else return;
 		}
 	};
 	return {
 		mark(doc) {
 			if (stopped || !indexedTarget(doc)) return;
-			dirty.add(doc);
+			const now = Date.now();
+			const seen = dirty.get(doc);
+			if (seen) seen.last = now;
+			else dirty.set(doc, { first: now, last: now });
 			schedule();
 		},
 		flush,
 		async catchUp() {
 			const stale = await staleDocuments(client);
-			for (const doc of stale) dirty.add(doc);
+			const now = Date.now();
+			for (const doc of stale) if (!dirty.has(doc)) dirty.set(doc, { first: now, last: now });
 			await flush();
 			return stale.length;
 		},
