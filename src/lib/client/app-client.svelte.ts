@@ -77,6 +77,12 @@ export class AssignedIndex {
 	}
 }
 
+/**
+ * Whether a member is looking at a conversation "as a guest" (its page sets it): the shell then
+ * hides member-only navigation too (the label views), so the preview shows what a guest sees.
+ */
+export const guestPreview = $state({ on: false });
+
 /** How many of the most recent conversations the tab keeps synced in the background. */
 const WARM_CONVERSATIONS = 50;
 
