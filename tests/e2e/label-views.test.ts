@@ -1,4 +1,4 @@
-// One view per label in Chromium, against the built app with the seeded demo: Alice and Bob are
+// One view per label in Chromium (and the label history a member's timeline shows), against the built app with the seeded demo: Alice and Bob are
 // members of Acme (labels Urgent and Shipping; the order conversation is labelled Urgent), Nora a
 // guest of that conversation who owns an organization of her own.
 import fs from 'node:fs';
@@ -65,6 +65,8 @@ describe('label views', () => {
 		await alice.getByLabel('Edit labels').click();
 		await alice.getByRole('group', { name: 'Organization labels' }).getByText('Shipping').click();
 		await expect.poll(() => rows(bob, DemoConversations.order.subject).count(), { timeout: 10_000 }).toBe(1);
+		// the change is in the members' timeline with who made it
+		await expect.poll(() => alice.getByTestId('history-event').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringContaining('Alice Archer added the label Shipping'));
 		// and removing Urgent takes it out of Alice's Urgent view
 		await alice.getByRole('button', { name: 'Remove label Urgent' }).click();
 		await expect.poll(() => rows(alice, DemoConversations.order.subject).count(), { timeout: 10_000 }).toBe(0);

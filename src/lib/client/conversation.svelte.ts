@@ -4,7 +4,7 @@
 import type { Awareness } from 'y-protocols/awareness';
 import { conversationDoc, orgDoc } from '$lib/shared/doc-names.ts';
 import type { Grant } from '$lib/shared/policy.ts';
-import type { AppliedLabel, Assignee, ChatMessage, Label, Task, TaskAssignee, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
+import type { AppliedLabel, Assignee, ChatMessage, HistoryEvent, Label, Task, TaskAssignee, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
 import type { SyncProvider } from '$lib/sync/provider.ts';
 import { RecordMap } from '$lib/sync/records.svelte.ts';
 
@@ -15,6 +15,8 @@ export interface MemberLanes {
 	applied: RecordMap<AppliedLabel>;
 	assignees: RecordMap<Assignee>;
 	taskAssignees: RecordMap<TaskAssignee>;
+	/** Label, assignment and status changes, for the timeline (members only, like the rest of internal). */
+	history: RecordMap<HistoryEvent>;
 	labels: RecordMap<Label>;
 }
 
@@ -63,6 +65,7 @@ export class ConversationLanes {
 				applied: new RecordMap(provider, internalDoc, 'labels', 'appliedAt'),
 				assignees: new RecordMap(provider, internalDoc, 'assignees', 'assignedAt'),
 				taskAssignees: new RecordMap(provider, internalDoc, 'taskAssignees', 'assignedAt'),
+				history: new RecordMap(provider, internalDoc, 'history', 'at'),
 				labels
 			};
 		} else {

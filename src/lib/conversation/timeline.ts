@@ -1,20 +1,28 @@
 // The conversation's timeline: thread messages (email), thread events and chat merged into one
 // list ordered by time, as the page shows it. Pure, so ordering and the unread line are tested
 // without a browser.
-import type { ChatMessage, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
+import type { ChatMessage, HistoryEvent, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
 
 /** One row of the timeline; `key` is unique across kinds (a kind prefix and the record's id). */
 export type TimelineItem =
 	| { kind: 'email'; at: number; key: string; message: ThreadMessage }
 	| { kind: 'event'; at: number; key: string; event: ThreadEvent }
-	| { kind: 'chat'; at: number; key: string; message: ChatMessage };
+	| { kind: 'chat'; at: number; key: string; message: ChatMessage }
+	| { kind: 'history'; at: number; key: string; text: string };
 
 /** Everything in time order; equal times are ordered by key, so every replica shows the same order. */
-export function buildTimeline(emails: readonly ThreadMessage[], events: readonly ThreadEvent[], chat: readonly ChatMessage[]): TimelineItem[] {
+export function buildTimeline(
+	emails: readonly ThreadMessage[],
+	events: readonly ThreadEvent[],
+	chat: readonly ChatMessage[],
+	/** Members only (the internal lane): label, assignment and status changes, as sentences. */
+	history: readonly { event: HistoryEvent; text: string }[] = []
+): TimelineItem[] {
 	const out: TimelineItem[] = [
 		...emails.map((m) => ({ kind: 'email' as const, at: m.sentAt, key: `e:${m.id}`, message: m })),
 		...events.map((e) => ({ kind: 'event' as const, at: e.at, key: `v:${e.id}`, event: e })),
-		...chat.map((m) => ({ kind: 'chat' as const, at: m.createdAt, key: `c:${m.id}`, message: m }))
+		...chat.map((m) => ({ kind: 'chat' as const, at: m.createdAt, key: `c:${m.id}`, message: m })),
+		...history.map(({ event, text }) => ({ kind: 'history' as const, at: event.at, key: `h:${event.id}`, text }))
 	];
 	return out.sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -26,7 +34,8 @@ export function buildTimeline(emails: readonly ThreadMessage[], events: readonly
  */
 export function firstUnreadKey(items: readonly TimelineItem[], lastReadAt: number, userId: string): string | undefined {
 	if (!lastReadAt) return undefined;
-	return items.find((i) => i.at > lastReadAt && !(i.kind === 'chat' && i.message.authorId === userId))?.key;
+	// history rows are bookkeeping, not news: they never start the unread part
+	return items.find((i) => i.at > lastReadAt && i.kind !== 'history' && !(i.kind === 'chat' && i.message.authorId === userId))?.key;
 }
 
 /** The time of the newest item, 0 when empty. */
@@ -45,5 +54,30 @@ export function eventText(e: ThreadEvent): string {
 			return `${e.actorName} removed guest ${e.subjectName}`;
 		case 'conversation-created':
 			return `${e.actorName} started “${e.subjectName}”`;
+	}
+}
+
+/** A history event as a sentence; `nameOf` and `labelOf` look up people and labels (unknown: a neutral word). */
+export function historyText(e: HistoryEvent, nameOf: (userId: string) => string | undefined, labelOf: (labelId: string) => string | undefined, when: (at: number) => string): string {
+	const actor = nameOf(e.actorId) ?? 'Someone';
+	const target = e.target ?? '';
+	switch (e.type) {
+		case 'label-added':
+			return `${actor} added the label ${labelOf(target) ?? '(deleted label)'}`;
+		case 'label-removed':
+			return `${actor} removed the label ${labelOf(target) ?? '(deleted label)'}`;
+		case 'assigned':
+			return target === e.actorId ? `${actor} took this conversation` : `${actor} assigned ${nameOf(target) ?? 'someone'}`;
+		case 'unassigned':
+			return target === e.actorId ? `${actor} unassigned themselves` : `${actor} unassigned ${nameOf(target) ?? 'someone'}`;
+		case 'closed':
+			return `${actor} closed this conversation`;
+		case 'snoozed':
+			return e.until === undefined ? `${actor} snoozed this conversation` : `${actor} snoozed this conversation until ${when(e.until)}`;
+		case 'reopened':
+			if (e.reason === 'inbound') return 'New email reopened this conversation';
+			if (e.reason === 'wake') return 'The snooze ended';
+			if (e.reason === 'reply') return 'A reply ended the snooze';
+			return `${actor} reopened this conversation`;
 	}
 }

@@ -3,9 +3,11 @@
 // bad value changes nothing and comes back as a verdict with a message.
 import type { AppClient } from '$lib/client/app-client.svelte.ts';
 import type { ConversationLanes, MemberLanes } from '$lib/client/conversation.svelte.ts';
+import type * as Y from 'yjs';
 import { formatDocName } from '$lib/shared/doc-names.ts';
 import {
 	chatKey,
+	type HistoryEvent,
 	createId,
 	deleteRecord,
 	personalLabelKey,
@@ -78,11 +80,28 @@ export function assignTask(lanes: ConversationLanes, member: MemberLanes, taskId
 	else setRecord(doc, 'internal', 'taskAssignees', taskId, { taskId, userId: assignee, assignedBy: by, assignedAt: Date.now() });
 }
 
-/** Applies a label to the conversation, or removes it when applied. */
+/**
+ * A history event for a change made in the same transaction, so the relay accepts or refuses both
+ * together (a refused label leaves no "labelled" event behind).
+ */
+function recordHistory(doc: Y.Doc, by: string, type: HistoryEvent['type'], target: string, now: number): void {
+	const key = chatKey(by, createId(now));
+	setRecord(doc, 'internal', 'history', key, { id: key, type, actorId: by, target, at: now });
+}
+
+/** Applies a label to the conversation, or removes it when applied; the timeline shows who and when. */
 export function toggleLabel(lanes: ConversationLanes, member: MemberLanes, labelId: string, by: string): void {
 	const doc = lanes.doc(member.internalDoc);
-	if (member.applied.get(labelId)) deleteRecord(doc, 'internal', 'labels', labelId);
-	else setRecord(doc, 'internal', 'labels', labelId, { labelId, appliedBy: by, appliedAt: Date.now() });
+	const now = Date.now();
+	doc.transact(() => {
+		if (member.applied.get(labelId)) {
+			deleteRecord(doc, 'internal', 'labels', labelId);
+			recordHistory(doc, by, 'label-removed', labelId, now);
+		} else {
+			setRecord(doc, 'internal', 'labels', labelId, { labelId, appliedBy: by, appliedAt: now });
+			recordHistory(doc, by, 'label-added', labelId, now);
+		}
+	});
 }
 
 /** Defines a new organization label. */
@@ -90,11 +109,19 @@ export function defineLabel(lanes: ConversationLanes, member: MemberLanes, label
 	return setRecord(lanes.doc(member.labelsDoc), 'labels', 'labels', label.id, label);
 }
 
-/** Assigns a member to the conversation, or unassigns them when assigned. */
+/** Assigns a member to the conversation, or unassigns them when assigned; the timeline shows who and when. */
 export function toggleAssignee(lanes: ConversationLanes, member: MemberLanes, memberId: string, by: string): void {
 	const doc = lanes.doc(member.internalDoc);
-	if (member.assignees.get(memberId)) deleteRecord(doc, 'internal', 'assignees', memberId);
-	else setRecord(doc, 'internal', 'assignees', memberId, { userId: memberId, assignedBy: by, assignedAt: Date.now() });
+	const now = Date.now();
+	doc.transact(() => {
+		if (member.assignees.get(memberId)) {
+			deleteRecord(doc, 'internal', 'assignees', memberId);
+			recordHistory(doc, by, 'unassigned', memberId, now);
+		} else {
+			setRecord(doc, 'internal', 'assignees', memberId, { userId: memberId, assignedBy: by, assignedAt: now });
+			recordHistory(doc, by, 'assigned', memberId, now);
+		}
+	});
 }
 
 /** Adds one of this user's own labels to a conversation (private: nobody else sees it). */

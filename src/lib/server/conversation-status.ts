@@ -3,9 +3,10 @@
 // into members' inbox entries and never into a guest's.
 import type { App, Waker } from './app-types.ts';
 import { readConversationFacts, readConversationFactsForUsers } from './access-facts.ts';
-import { userDoc } from '../shared/doc-names.ts';
+import { conversationDoc, userDoc } from '../shared/doc-names.ts';
 import { computeAccess } from '../shared/policy.ts';
-import type { InboxEntry } from '../shared/records.ts';
+import { chatKey, createId, type HistoryEvent, type InboxEntry } from '../shared/records.ts';
+import { SYSTEM_ACTOR } from '../shared/write-validator.ts';
 import { isSnoozeDue, parseStatusRequest, statusAfterActivity, type ConversationStatus, type StatusState } from '../shared/status-rules.ts';
 
 /** Why a status changed: a person's choice, or the system (new inbound mail, a reply, a snooze that came due). */
@@ -53,8 +54,20 @@ export async function setConversationStatus(database: App, change: StatusChange)
 		args: [state.status, state.snoozeUntil, state.snoozeUnlessReply ? 1 : 0, change.conversationId]
 	});
 	await writeStatusToInboxes(database, change.conversationId, state);
+	await recordStatusHistory(database, change.conversationId, state, reason === 'user' ? change.actorId : null, reason, now);
 	if (state.status === 'snoozed') scheduleSnoozeWakeups(database);
 	return { ok: true, changed, previous, state };
+}
+
+/** The timeline's "closed / reopened / snoozed" event, in the members-only `internal` lane (status is never shown to guests). */
+async function recordStatusHistory(database: App, conversationId: string, state: StatusState, actorId: string | null, reason: StatusReason, now: number): Promise<void> {
+	const actor = actorId ?? SYSTEM_ACTOR;
+	const key = chatKey(actor, createId(now));
+	const type: HistoryEvent['type'] = state.status === 'closed' ? 'closed' : state.status === 'snoozed' ? 'snoozed' : 'reopened';
+	const event: HistoryEvent = { id: key, type, actorId: actor, at: now };
+	if (state.status === 'snoozed' && state.snoozeUntil !== null) event.until = state.snoozeUntil;
+	if (reason !== 'user') event.reason = reason;
+	await database.relay.serverEdit(conversationDoc(conversationId, 'internal'), (ydoc) => ydoc.getMap('history').set(key, event));
 }
 
 /** Applies what new activity does to the status (inbound mail reopens; replies end "unless someone replies" snoozes). */

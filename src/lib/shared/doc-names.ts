@@ -71,7 +71,7 @@ export const laneRoots = {
 	thread: ['messages', 'events'],
 	chat: ['messages'],
 	tasks: ['tasks'],
-	internal: ['labels', 'assignees', 'taskAssignees'],
+	internal: ['labels', 'assignees', 'taskAssignees', 'history'],
 	inbox: ['conversations'],
 	private: ['labels', 'reads', 'drafts', 'canned'],
 	labels: ['labels'],

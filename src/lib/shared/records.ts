@@ -73,6 +73,27 @@ export const chatMessageSchema = z
 /** A record of `chatMessageSchema`. */
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
+/**
+ * A members-only history event of a conversation (`internal.history`, so never sent to a guest):
+ * a label or assignee change, written by the member's client in the same update as the change (the
+ * relay checks that the key and `actorId` are hers), or a status change, written by the server
+ * (`actorId` 'system' for what no person did). Names are looked up when shown.
+ */
+export const historyEventSchema = z.strictObject({
+	id: chatKeySchema,
+	type: z.enum(['label-added', 'label-removed', 'assigned', 'unassigned', 'closed', 'reopened', 'snoozed']),
+	actorId: id,
+	/** Label events: the label's id; assignment events: the member's user id. */
+	target: id.optional(),
+	/** Snoozed: until when. */
+	until: time.optional(),
+	/** A change nobody made by hand: new inbound mail, a reply ending a snooze, a snooze that came due. */
+	reason: z.enum(['inbound', 'reply', 'wake']).optional(),
+	at: time
+});
+/** A record of `historyEventSchema`. */
+export type HistoryEvent = z.infer<typeof historyEventSchema>;
+
 /** A task's guest-visible fields. */
 export const taskSchema = z.strictObject({
 	id,
@@ -166,7 +187,7 @@ export const recordSchemas = {
 	thread: { messages: threadMessageSchema, events: threadEventSchema },
 	chat: { messages: chatMessageSchema },
 	tasks: { tasks: taskSchema },
-	internal: { labels: appliedLabelSchema, assignees: assigneeSchema, taskAssignees: taskAssigneeSchema },
+	internal: { labels: appliedLabelSchema, assignees: assigneeSchema, taskAssignees: taskAssigneeSchema, history: historyEventSchema },
 	inbox: { conversations: inboxEntrySchema },
 	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema, canned: cannedResponseSchema },
 	labels: { labels: labelSchema },
@@ -184,7 +205,7 @@ const keyOf: { [L in Lane]: { [R in RootOf<L>]: (value: RecordOf<L, R>) => strin
 	thread: { messages: (v) => v.id, events: (v) => v.id },
 	chat: { messages: (v) => v.id },
 	tasks: { tasks: (v) => v.id },
-	internal: { labels: (v) => v.labelId, assignees: (v) => v.userId, taskAssignees: (v) => v.taskId },
+	internal: { labels: (v) => v.labelId, assignees: (v) => v.userId, taskAssignees: (v) => v.taskId, history: (v) => v.id },
 	inbox: { conversations: (v) => v.id },
 	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId, canned: (v) => v.id },
 	labels: { labels: (v) => v.id },

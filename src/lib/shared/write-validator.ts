@@ -104,7 +104,9 @@ const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: Record
 	internal: {
 		labels: { removable: true, references: (v, ctx) => (ctx.labelExists(String(v.labelId)) ? null : 'No such label') },
 		assignees: { removable: true, references: member },
-		taskAssignees: { removable: true, references: member }
+		taskAssignees: { removable: true, references: member },
+		// history is written by whoever made the change, in her own name, and never deleted
+		history: { authorField: 'actorId', removable: false }
 	},
 	inbox: { conversations: removable },
 	private: { labels: removable, reads: removable, drafts: removable, canned: removable },
