@@ -1,4 +1,5 @@
-// Takes the README's screenshots (member view, guest view) of the built app with Debian's Chromium:
+// Takes the README's screenshots of the built app with Debian's Chromium: the member and guest views
+// on a desktop, and on a phone (390 px: the member's inbox, her menu, a conversation, the guest's):
 //   npx vite build && npx tsx scripts/take-screenshots.ts
 import path from 'node:path';
 import { createClient } from '@libsql/client';
@@ -6,8 +7,12 @@ import type { Browser, Page } from 'playwright-core';
 import { ROOT, launchChromium, signInWithPassword, startApp, type RunningApp } from '../tests/e2e/harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../src/lib/server/seed.ts';
 
-async function signIn(browser: Browser, who: keyof typeof DemoUsers, app: RunningApp): Promise<Page> {
-	const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+const DESKTOP = { viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 };
+// a phone's width and pixel density, so the PNGs are as sharp as on the phone
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+async function signIn(browser: Browser, who: keyof typeof DemoUsers, app: RunningApp, device: object = DESKTOP): Promise<Page> {
+	const context = await browser.newContext(device);
 	const page = await context.newPage();
 	await signInWithPassword(page, app, DemoUsers[who].email, DEMO_PASSWORD);
 	return page;
@@ -42,6 +47,28 @@ try {
 	await guest.waitForTimeout(500);
 	await guest.screenshot({ path: path.join(ROOT, 'docs/screenshots/guest-view.png') });
 	console.log('wrote docs/screenshots/member-view.png and docs/screenshots/guest-view.png');
+
+	const shot = async (page: Page, name: string) => {
+		await page.screenshot({ path: path.join(ROOT, `docs/screenshots/${name}.png`) });
+		console.log(`wrote docs/screenshots/${name}.png`);
+	};
+	const alicePhone = await signIn(browser, 'alice', app, PHONE);
+	await alicePhone.getByTestId('conversation-row').first().waitFor();
+	await shot(alicePhone, 'mobile-inbox');
+	await alicePhone.getByRole('button', { name: 'Menu', exact: true }).click();
+	await alicePhone.waitForTimeout(400); // the drawer slides in
+	await shot(alicePhone, 'mobile-menu');
+	await alicePhone.keyboard.press('Escape');
+	await alicePhone.getByTestId('conversation-row').filter({ hasText: DemoConversations.order.subject }).click();
+	await alicePhone.getByTestId('chat-message').filter({ hasText: 'foam inserts' }).waitFor();
+	await alicePhone.waitForTimeout(500);
+	await shot(alicePhone, 'mobile-conversation');
+
+	const guestPhone = await signIn(browser, 'nora', app, PHONE);
+	await guestPhone.goto(`${app.url}/c/${conv}?folder=shared`);
+	await guestPhone.getByTestId('chat-message').filter({ hasText: 'foam inserts' }).waitFor();
+	await guestPhone.waitForTimeout(500);
+	await shot(guestPhone, 'mobile-guest-conversation');
 } finally {
 	await browser.close();
 	await app.stop();
