@@ -1,6 +1,7 @@
 // Canned responses in Chromium: Alice adds one for the team and one for herself; Bob, in another
 // browser, inserts the team's into his reply with the customer's and his own names filled in, and
-// never sees Alice's own; a variable without a value is pointed out before sending; and a guest of
+// never sees Alice's own; a variable without a value is pointed out before sending; Alice's signature
+// starts her replies and new emails (and nobody else's); and a guest of
 // the conversation gets neither the page nor the organization's responses document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@libsql/client';
@@ -105,6 +106,27 @@ describe('canned responses', () => {
 		await row.getByRole('button', { name: 'Delete' }).click();
 		await expect.poll(() => alice.getByTestId('canned-row').filter({ hasText: 'Replacement on its way' }).count()).toBe(0);
 		await expect.poll(() => select.locator('option', { hasText: 'Replacement on its way' }).count(), { timeout: 15_000 }).toBe(0);
+	});
+
+	it('a signature starts every new reply and email, below the text; a canned response goes above it', async () => {
+		await alice.goto(`${app.url}/orgs/${orgId}/canned`);
+		await alice.getByLabel('Signature').fill('Alice Archer\nAcme Support');
+		await alice.getByRole('button', { name: 'Save signature' }).click();
+		await expect.poll(() => alice.getByText('Signature saved.').count()).toBe(1);
+
+		const email = await openReply(alice);
+		const reply = email.getByLabel('Your reply');
+		await expect.poll(() => reply.inputValue(), { timeout: 15_000 }).toBe('\n\n-- \nAlice Archer\nAcme Support');
+		await email.getByTestId('canned-select').selectOption({ label: 'Alice sign-off' });
+		await expect.poll(() => reply.inputValue()).toBe('Cheers, {{contact.nickname}}\n\n-- \nAlice Archer\nAcme Support');
+
+		await alice.goto(`${app.url}/compose`);
+		await expect.poll(() => alice.getByLabel('Message').inputValue(), { timeout: 15_000 }).toBe('\n\n-- \nAlice Archer\nAcme Support');
+		// someone else's replies start empty: the signature is Alice's alone
+		const bob = await signIn('bob');
+		const bobs = await openReply(bob);
+		await expect.poll(() => bobs.getByTestId('canned-select').count(), { timeout: 15_000 }).toBe(1);
+		expect(await bobs.getByLabel('Your reply').inputValue()).toBe('');
 	});
 
 	it("a guest of the conversation gets neither the page nor the organization's responses", async () => {

@@ -72,6 +72,8 @@ export interface CannedSource {
 	orgId: string;
 	orgName: string;
 	me: { name: string };
+	/** The member's signature for this organization ('' when none), started below a new reply. */
+	signature: string;
 }
 
 const KEY = Symbol('canned');

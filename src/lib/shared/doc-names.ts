@@ -73,7 +73,7 @@ export const laneRoots = {
 	tasks: ['tasks'],
 	internal: ['labels', 'assignees', 'taskAssignees', 'history'],
 	inbox: ['conversations'],
-	private: ['labels', 'reads', 'drafts', 'canned'],
+	private: ['labels', 'reads', 'drafts', 'canned', 'signatures'],
 	labels: ['labels'],
 	// the organization's canned responses (a member's own are in `private`)
 	canned: ['responses']

@@ -47,7 +47,8 @@ const valid: Array<[Lane, string, string, unknown]> = [
 	['private', 'drafts', 'c1', { conversationId: 'c1', text: 'draft', updatedAt: 4 }],
 	['labels', 'labels', 'l1', { id: 'l1', name: 'Urgent', color: '#ff0000', createdBy: 'u1' }],
 	['canned', 'responses', 'r1', { id: 'r1', name: 'Thanks', text: 'Hi {{contact.first_name}}, thanks!', createdBy: 'u1', updatedAt: 1 }],
-	['private', 'canned', 'r2', { id: 'r2', name: 'Mine', text: 'See you', createdBy: 'u1', updatedAt: 1 }]
+	['private', 'canned', 'r2', { id: 'r2', name: 'Mine', text: 'See you', createdBy: 'u1', updatedAt: 1 }],
+	['private', 'signatures', 'o1', { orgId: 'o1', text: 'Alice\nAcme Support', updatedAt: 1 }]
 ];
 
 describe('validateRecord accepts', () => {
@@ -89,6 +90,8 @@ const invalid: Array<[string, Lane, string, string, unknown, string]> = [
 	['a label name over 40 characters', 'labels', 'labels', 'l1', { id: 'l1', name: 'x'.repeat(41), color: '#000000', createdBy: 'u1' }, 'invalid-record'],
 	['a canned response with a blank name', 'canned', 'responses', 'r1', { id: 'r1', name: '  ', text: 'x', createdBy: 'u1', updatedAt: 1 }, 'invalid-record'],
 	['a canned response without text', 'private', 'canned', 'r1', { id: 'r1', name: 'x', text: '', createdBy: 'u1', updatedAt: 1 }, 'invalid-record'],
+	['a signature under another organization', 'private', 'signatures', 'o2', { orgId: 'o1', text: 'x', updatedAt: 1 }, 'invalid-record'],
+	['a signature over 2,000 characters', 'private', 'signatures', 'o1', { orgId: 'o1', text: 'x'.repeat(2001), updatedAt: 1 }, 'invalid-record'],
 	['a canned response under another id', 'canned', 'responses', 'r9', { id: 'r1', name: 'x', text: 'y', createdBy: 'u1', updatedAt: 1 }, 'invalid-record'],
 	['a personal label under the wrong key', 'private', 'labels', 'c1', { conversationId: 'c1', labelId: 'l1' }, 'invalid-record'],
 	['an assignee under another user id', 'internal', 'assignees', 'u3', { userId: 'u2', assignedBy: 'u1', assignedAt: 1 }, 'invalid-record'],

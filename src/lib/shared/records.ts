@@ -182,6 +182,11 @@ export const cannedResponseSchema = z.strictObject({
 /** A record of `cannedResponseSchema`. */
 export type CannedResponse = z.infer<typeof cannedResponseSchema>;
 
+/** A member's email signature for one organization (in `private`, keyed by the organization's id). */
+export const signatureSchema = z.strictObject({ orgId: id, text: z.string().max(2000), updatedAt: time });
+/** A record of `signatureSchema`. */
+export type Signature = z.infer<typeof signatureSchema>;
+
 /** The schema of every record type, by lane and root map (the roots of `laneRoots`). */
 export const recordSchemas = {
 	thread: { messages: threadMessageSchema, events: threadEventSchema },
@@ -189,7 +194,7 @@ export const recordSchemas = {
 	tasks: { tasks: taskSchema },
 	internal: { labels: appliedLabelSchema, assignees: assigneeSchema, taskAssignees: taskAssigneeSchema, history: historyEventSchema },
 	inbox: { conversations: inboxEntrySchema },
-	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema, canned: cannedResponseSchema },
+	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema, canned: cannedResponseSchema, signatures: signatureSchema },
 	labels: { labels: labelSchema },
 	canned: { responses: cannedResponseSchema }
 } as const satisfies { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: z.ZodType } };
@@ -207,7 +212,7 @@ const keyOf: { [L in Lane]: { [R in RootOf<L>]: (value: RecordOf<L, R>) => strin
 	tasks: { tasks: (v) => v.id },
 	internal: { labels: (v) => v.labelId, assignees: (v) => v.userId, taskAssignees: (v) => v.taskId, history: (v) => v.id },
 	inbox: { conversations: (v) => v.id },
-	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId, canned: (v) => v.id },
+	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId, canned: (v) => v.id, signatures: (v) => v.orgId },
 	labels: { labels: (v) => v.id },
 	canned: { responses: (v) => v.id }
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeTemplateValues, expandTemplate } from './templates.ts';
+import { computeTemplateValues, expandTemplate, startWithSignature } from './templates.ts';
 
 const values = computeTemplateValues({
 	contact: { name: 'Dana van Dyke', address: 'dana@example.com' },
@@ -29,5 +29,14 @@ describe('expandTemplate', () => {
 	it('a sender known only by address has an empty first name, not the address', () => {
 		const v = computeTemplateValues({ contact: { name: '', address: 'x@example.com' }, me: { name: 'Bob' }, org: { name: 'Acme' } });
 		expect(expandTemplate('Hi {{contact.first_name}}', v)).toEqual({ text: 'Hi {{contact.first_name}}', unknown: [], empty: ['contact.first_name'] });
+	});
+});
+
+describe('startWithSignature', () => {
+	it('leaves room above the delimiter and the signature', () => {
+		expect(startWithSignature('  Bob Baker\nAcme Support \n')).toBe('\n\n-- \nBob Baker\nAcme Support');
+	});
+	it('is empty without a signature', () => {
+		expect(startWithSignature('   ')).toBe('');
 	});
 });

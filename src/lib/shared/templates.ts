@@ -53,6 +53,15 @@ export interface Expanded {
 	empty: string[];
 }
 
+/** The usual email signature delimiter ("-- " on its own line), which mail programs recognise. */
+export const SIGNATURE_DELIMITER = '-- ';
+
+/** A new message's starting text: room to write, then the signature (nothing when there is none). */
+export function startWithSignature(signature: string): string {
+	const trimmed = signature.trim();
+	return trimmed ? `\n\n${SIGNATURE_DELIMITER}\n${trimmed}` : '';
+}
+
 /** Fills in the variables of `template`; what cannot be filled stays as typed and is listed. */
 export function expandTemplate(template: string, values: Record<TemplateVariable, string>): Expanded {
 	const unknown = new Set<string>();

@@ -109,7 +109,7 @@ const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: Record
 		history: { authorField: 'actorId', removable: false }
 	},
 	inbox: { conversations: removable },
-	private: { labels: removable, reads: removable, drafts: removable, canned: removable },
+	private: { labels: removable, reads: removable, drafts: removable, canned: removable, signatures: removable },
 	labels: { labels: removable },
 	// the team's responses are the team's: any member edits or deletes them, like label definitions
 	canned: { responses: removable }
