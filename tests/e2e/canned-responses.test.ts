@@ -110,7 +110,7 @@ describe('canned responses', () => {
 
 	it('a signature starts every new reply and email, below the text; a canned response goes above it', async () => {
 		await alice.goto(`${app.url}/orgs/${orgId}/canned`);
-		await alice.getByLabel('Signature').fill('Alice Archer\nAcme Support');
+		await alice.getByRole('textbox', { name: 'Signature', exact: true }).fill('Alice Archer\nAcme Support');
 		await alice.getByRole('button', { name: 'Save signature' }).click();
 		await expect.poll(() => alice.getByText('Signature saved.').count()).toBe(1);
 
