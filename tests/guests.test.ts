@@ -10,7 +10,7 @@ import { hashToken, validateSessionToken, type SessionUser } from '../src/lib/se
 import { listOutbox } from '../src/lib/server/mail/index.ts';
 import { readConversationGrant } from '../src/lib/server/access-facts.ts';
 import { acceptGuestInvitation, createGuestAccount } from '../src/lib/server/guests/acceptance.ts';
-import { GUEST_INVITATION_LIFETIME, inviteGuest, readGuestInvitation } from '../src/lib/server/guests/invitations.ts';
+import { GUEST_INVITATION_LIFETIME, computeInvitationEventId, inviteGuest, readGuestInvitation } from '../src/lib/server/guests/invitations.ts';
 import { listOrgGuests } from '../src/lib/server/guests/listings.ts';
 import { mailGuestInvitation } from '../src/lib/server/guests/mail.ts';
 import { GuestMessages } from '../src/lib/server/guests/messages.ts';
@@ -233,6 +233,32 @@ describe('inviting a guest: the rules as a table', () => {
 		});
 	});
 
+	it('every withdrawal turns its "invitation pending" into "invitation withdrawn": a newer link, Withdraw, removing the guest', async () => {
+		const invitationIds = async (by: User) => (await relay.database.db.select({ id: invitations.id }).from(invitations).where(eq(invitations.invitedBy, by.id))).map((r) => r.id);
+		const typeOf = async (conversationId: string, invitationId: string) => (await docJson(`c/${conversationId}/thread`, 'events'))[computeInvitationEventId(invitationId)]?.type;
+		await invite(alice, lamp, 'gus@example.com');
+		const [older] = await invitationIds(alice);
+		expect(await typeOf(lamp, older)).toBe('invitation-pending');
+		await invite(bob, lamp, 'gus@example.com');
+		const [newest] = await invitationIds(bob);
+		expect([await typeOf(lamp, older), await typeOf(lamp, newest)]).toEqual(['invitation-withdrawn', 'invitation-pending']);
+
+		expect(await revokeGuestInvitation(relay.database, alice.id, newest)).toBe(true);
+		expect(await typeOf(lamp, newest)).toBe('invitation-withdrawn');
+		expect((await events(lamp)).map((e) => e.type)).toEqual(['invitation-withdrawn', 'invitation-withdrawn']);
+
+		// Gina is already a guest of fence with a link still pending there: removing her withdraws it
+		await invite(bob, fence, gina.email);
+		const fenceInvitation = (await invitationIds(bob)).find((id) => id !== newest)!;
+		await relay.addGuest(fence, gina.id);
+		expect(await removeGuest(relay.database, { actorId: alice.id, guestId: gina.id, orgId: acme, conversationId: fence })).toMatchObject({ ok: true });
+		expect(await typeOf(fence, fenceInvitation)).toBe('invitation-withdrawn');
+		// the thread never names the address or an invitation's id (what a withdraw form posts)
+		const thread = JSON.stringify(await docJson(`c/${lamp}/thread`, 'events'));
+		expect(thread).not.toContain('gus@example.com');
+		expect(thread).not.toContain(newest);
+	});
+
 	it('the mail names the conversation and the inviter, carries the link, and no other address', async () => {
 		await relay.addGuest(lamp, gina.id);
 		const result = await inviteGuest(relay.database, { inviterId: alice.id, conversationId: lamp, email: 'gus@example.com' });
@@ -258,7 +284,7 @@ describe('accepting', () => {
 		expect(row).toMatchObject({ conversationId: lamp, role: 'guest', invitedBy: bob.id });
 		expect((await readConversationGrant(relay.database.client, gina.id, lamp)).role).toBe('guest');
 		expect((await inbox(gina.id))[lamp]).toMatchObject({ role: 'guest', subject: 'Broken lamp', orgName: 'Acme Support' });
-		expect((await events(lamp)).map((e) => e.type)).toEqual(['invitation-pending', 'guest-joined']);
+		expect((await events(lamp)).map((e) => e.type)).toEqual(['invitation-accepted', 'guest-joined']);
 
 		const again = await acceptGuestInvitation(relay.database, token, asSession(gina));
 		expect(again).toMatchObject({ ok: false, message: expect.stringMatching(/already been used/) });

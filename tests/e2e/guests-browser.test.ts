@@ -177,6 +177,7 @@ describe('guest invitations in Chromium through a real SMTP server', () => {
 		await alice.goto(`${app.url}/orgs/${acmeId}/guests`);
 		const guestRow = alice.getByTestId('guest-row').filter({ hasText: email });
 		await guestRow.getByRole('button', { name: 'Remove everywhere' }).click();
+		await guestRow.getByRole('button', { name: 'Yes, remove everywhere' }).click();
 		await expect.poll(() => alice.getByTestId('guests-message').textContent()).toBe('Guest removed from every conversation.');
 
 		await expect

@@ -140,6 +140,11 @@ describe('inbox for a member and a guest', () => {
 		await alice.getByRole('button', { name: 'Add', exact: true }).click();
 		await alice.getByLabel(`Assign “${taskTitle}”`).selectOption({ label: 'Bob Baker' });
 		await expect.poll(() => alice.getByTestId('task').filter({ hasText: taskTitle }).getByTestId('task-assignee').textContent()).toContain('Bob Baker');
+		// the assignee shows once on the task (not also as the picker's chosen value)
+		const aliceTask = alice.getByTestId('task').filter({ hasText: taskTitle });
+		expect((await aliceTask.innerText()).split('Bob Baker').length - 1).toBe(1);
+		await aliceTask.getByRole('button', { name: `Change the assignee of “${taskTitle}”` }).click();
+		await expect.poll(() => alice.getByLabel(`Assign “${taskTitle}”`).inputValue()).not.toBe('');
 
 		// a chat message
 		await alice.getByLabel('Message').fill('Looping in our contractor on this one.');

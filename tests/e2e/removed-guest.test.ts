@@ -54,6 +54,7 @@ describe('a guest removed while her conversation is open', () => {
 
 		await alice.goto(`${app.url}/c/${conversationId}/guests`);
 		await alice.getByTestId('guest-row').filter({ hasText: DemoUsers.nora.email }).getByRole('button', { name: 'Remove' }).click();
+		await alice.getByTestId('guest-row').filter({ hasText: DemoUsers.nora.email }).getByRole('button', { name: 'Yes, remove' }).click();
 		await expect.poll(() => alice.getByTestId('guest-row').count(), { timeout: 15_000 }).toBe(0);
 
 		const ended = nora.getByTestId('access-ended');

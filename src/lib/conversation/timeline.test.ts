@@ -59,5 +59,7 @@ describe('eventText', () => {
 	it('says what happened', () => {
 		expect(eventText({ id: 'x', type: 'guest-removed', actorName: 'Alice', subjectName: 'Nora', at: 1 })).toBe('Alice removed guest Nora');
 		expect(eventText({ id: 'x', type: 'invitation-pending', actorName: 'Alice', subjectName: 'Nora', at: 1 })).toBe('Alice invited Nora as a guest — invitation pending');
+		expect(eventText({ id: 'x', type: 'invitation-accepted', actorName: 'Alice', subjectName: 'Nora North', at: 1 })).toBe('Alice invited Nora North as a guest — Nora North joined');
+		expect(eventText({ id: 'x', type: 'invitation-withdrawn', actorName: 'Alice', subjectName: 'someone', at: 1 })).toBe('Alice invited someone as a guest — invitation withdrawn');
 	});
 });

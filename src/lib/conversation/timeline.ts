@@ -48,6 +48,10 @@ export function eventText(e: ThreadEvent): string {
 	switch (e.type) {
 		case 'invitation-pending':
 			return `${e.actorName} invited ${e.subjectName} as a guest — invitation pending`;
+		case 'invitation-accepted':
+			return `${e.actorName} invited ${e.subjectName} as a guest — ${e.subjectName} joined`;
+		case 'invitation-withdrawn':
+			return `${e.actorName} invited ${e.subjectName} as a guest — invitation withdrawn`;
 		case 'guest-joined':
 			return `${e.subjectName} joined as a guest`;
 		case 'guest-removed':

@@ -230,11 +230,22 @@ export async function createChannel(database: App, userId: string, orgId: string
 	return { ok: true, id };
 }
 
-/** Adds a system event (invitation pending, guest joined, …) to a conversation's thread document. */
-export async function addThreadEvent(database: App, conversationId: string, event: Omit<ThreadEvent, 'id' | 'at'>): Promise<void> {
-	const id = createId();
+/** Adds a system event (invitation pending, guest joined, …) to a conversation's thread document, under `id` when given. */
+export async function addThreadEvent(database: App, conversationId: string, event: Omit<ThreadEvent, 'id' | 'at'>, id = createId()): Promise<void> {
 	await database.relay.serverEdit(conversationDoc(conversationId, 'thread'), (ydoc) => {
 		ydoc.getMap('events').set(id, { id, at: Date.now(), ...event });
+	});
+}
+
+/**
+ * Rewrites an event already in the thread (an invitation that was accepted or withdrawn), keeping
+ * its place in time; nothing happens when the thread has no event under `id`.
+ */
+export async function updateThreadEvent(database: App, conversationId: string, id: string, change: Pick<ThreadEvent, 'type' | 'subjectName'>): Promise<void> {
+	await database.relay.serverEdit(conversationDoc(conversationId, 'thread'), (ydoc) => {
+		const events = ydoc.getMap<ThreadEvent>('events');
+		const event = events.get(id);
+		if (event) events.set(id, { ...event, ...change });
 	});
 }
 

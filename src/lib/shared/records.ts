@@ -38,7 +38,7 @@ export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 /** A system event of the thread ("guest joined"), written by the server. */
 export const threadEventSchema = z.strictObject({
 	id,
-	type: z.enum(['invitation-pending', 'guest-joined', 'guest-removed', 'conversation-created']),
+	type: z.enum(['invitation-pending', 'invitation-accepted', 'invitation-withdrawn', 'guest-joined', 'guest-removed', 'conversation-created']),
 	actorName: name,
 	subjectName: name,
 	at: time

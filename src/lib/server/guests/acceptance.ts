@@ -7,12 +7,12 @@ import { conversationParticipants, invitations, memberships, users } from '../db
 import { hashToken, invalidateUserSessions, type SessionUser } from '../auth/session.ts';
 import { hashPassword } from '../auth/accounts.ts';
 import { readConversationFacts } from '../access-facts.ts';
-import { addThreadEvent } from '../conversations.ts';
+import { addThreadEvent, updateThreadEvent } from '../conversations.ts';
 import { applyAccessChange } from '../access-change.ts';
 import { InvitationMessages } from '../invitations.ts';
 import { canJoinAsGuest, type AccessFacts } from '../../shared/policy.ts';
 import { GuestMessages } from './messages.ts';
-import { readGuestInvitation, type GuestInvitationView } from './invitations.ts';
+import { computeInvitationEventId, readGuestInvitation, type GuestInvitationView } from './invitations.ts';
 
 export type AcceptGuestResult =
 	| { ok: true; conversationId: string; alreadyMember: boolean }
@@ -74,7 +74,7 @@ export async function acceptGuestInvitation(
 		.update(invitations)
 		.set({ acceptedAt: now, acceptedBy: user.id })
 		.where(and(eq(invitations.tokenHash, hashToken(token)), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
-		.returning({ conversationId: invitations.conversationId, invitedBy: invitations.invitedBy });
+		.returning({ id: invitations.id, conversationId: invitations.conversationId, invitedBy: invitations.invitedBy });
 	if (!claimed?.conversationId) return { ok: false, status: 400, message: InvitationMessages.accepted };
 	const conversationId = claimed.conversationId;
 	await db
@@ -85,6 +85,8 @@ export async function acceptGuestInvitation(
 		await db.update(users).set({ emailVerifiedAt: now }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAt)));
 	}
 	await applyAccessChange(database, { kind: 'person', userId: user.id });
+	// "invitation pending" now says who joined: she is a participant, her name is no secret here
+	await updateThreadEvent(database, conversationId, computeInvitationEventId(claimed.id), { type: 'invitation-accepted', subjectName: user.name });
 	await addThreadEvent(database, conversationId, { type: 'guest-joined', actorName: user.name, subjectName: user.name });
 	return { ok: true, conversationId, alreadyMember: false };
 }

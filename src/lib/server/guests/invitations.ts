@@ -1,12 +1,14 @@
-// Inviting a guest to one conversation by an email link, and reading what a link is. The decision
-// is a pure function of facts read here (computeGuestInvitationRefusal); the rest is I/O.
-import { and, eq, gt, isNull } from 'drizzle-orm';
+// Inviting a guest to one conversation by an email link, reading what a link is, and the one way
+// pending invitations are withdrawn (here and in removal.ts), which rewrites their thread events.
+// The decision is a pure function of facts read here (computeGuestInvitationRefusal); the rest is I/O.
+import { createHash } from 'node:crypto';
+import { and, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import type { App } from '../app.ts';
 import { conversationParticipants, conversations, invitations, memberships, organizations, users } from '../db/schema.ts';
 import { generateSessionToken, hashToken } from '../auth/session.ts';
 import { readConversationFacts } from '../access-facts.ts';
-import { addThreadEvent } from '../conversations.ts';
+import { addThreadEvent, updateThreadEvent } from '../conversations.ts';
 import { INVITATION_LIFETIME, computeInvitationStatus, type InvitationStatus } from '../invitations.ts';
 import { computeAccess, type AccessFacts } from '../../shared/policy.ts';
 import { GuestMessages, type Refusal } from './messages.ts';
@@ -126,6 +128,37 @@ async function readGuestInvitationFacts(database: App, inviterId: string, conver
 }
 
 /**
+ * The id of the thread event announcing an invitation, so accepting or withdrawing it can rewrite
+ * that event. Derived by a hash because guests read the thread: the invitation's own id (what a
+ * withdraw form posts) never appears there.
+ */
+export function computeInvitationEventId(invitationId: string): string {
+	return createHash('sha256').update(`invitation-event:${invitationId}`).digest('base64url').slice(0, 24);
+}
+
+/**
+ * The one statement that withdraws pending guest invitations (those matching `which`): run it
+ * alone or in the caller's batch, so a withdrawal stays atomic with what causes it, then pass its
+ * rows to markInvitationsWithdrawn.
+ */
+export function withdrawInvitations(db: Db, which: SQL | undefined, now: number) {
+	return db
+		.update(invitations)
+		.set({ revokedAt: now })
+		.where(and(eq(invitations.kind, 'guest'), which, isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+		.returning({ id: invitations.id, conversationId: invitations.conversationId });
+}
+
+/** Turns the "invitation pending" events of withdrawn invitations into "invitation withdrawn". */
+export async function markInvitationsWithdrawn(database: App, withdrawn: Array<{ id: string; conversationId: string | null }>): Promise<void> {
+	for (const inv of withdrawn) {
+		if (inv.conversationId) {
+			await updateThreadEvent(database, inv.conversationId, computeInvitationEventId(inv.id), { type: 'invitation-withdrawn', subjectName: 'someone' });
+		}
+	}
+}
+
+/**
  * Invites `email` as a guest of one conversation. A new invitation to the same address for the
  * same conversation withdraws the older pending ones (only the newest link works). The caller
  * mails the token; only its hash is stored.
@@ -144,19 +177,7 @@ export async function inviteGuest(
 	const token = generateSessionToken();
 	const id = crypto.randomUUID();
 	const [revoked] = await db.batch([
-		db
-			.update(invitations)
-			.set({ revokedAt: now })
-			.where(
-				and(
-					eq(invitations.kind, 'guest'),
-					eq(invitations.conversationId, input.conversationId),
-					eq(invitations.email, email),
-					isNull(invitations.acceptedAt),
-					isNull(invitations.revokedAt)
-				)
-			)
-			.returning({ id: invitations.id }),
+		withdrawInvitations(db, and(eq(invitations.conversationId, input.conversationId), eq(invitations.email, email)), now),
 		db.insert(invitations).values({
 			id,
 			tokenHash: hashToken(token),
@@ -170,8 +191,9 @@ export async function inviteGuest(
 			createdAt: now
 		})
 	]);
+	await markInvitationsWithdrawn(database, revoked);
 	// the thread is read by guests too: never the invited address there
-	await addThreadEvent(database, input.conversationId, { type: 'invitation-pending', actorName: read.inviterName, subjectName: 'someone' });
+	await addThreadEvent(database, input.conversationId, { type: 'invitation-pending', actorName: read.inviterName, subjectName: 'someone' }, computeInvitationEventId(id));
 	return {
 		ok: true,
 		token,

@@ -1,6 +1,6 @@
 // Taking guest access away: withdrawing a pending invitation, removing a guest. Decided by
 // computeGuestRemovalGrant (as if guests were on), applied through applyAccessChange.
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { App } from '../app.ts';
 import { conversationParticipants, conversations, invitations, users } from '../db/schema.ts';
 import { readConversationFacts } from '../access-facts.ts';
@@ -8,6 +8,7 @@ import { addThreadEvent } from '../conversations.ts';
 import { applyAccessChange } from '../access-change.ts';
 import { computeGuestRemovalGrant, type Grant } from '../../shared/policy.ts';
 import { GuestMessages, type Refusal } from './messages.ts';
+import { markInvitationsWithdrawn, withdrawInvitations } from './invitations.ts';
 
 /** Whether `actorId` may remove guests from / withdraw invitations of a conversation. */
 export async function readRemoveGrant(database: App, actorId: string, conversationId: string): Promise<Grant> {
@@ -24,11 +25,8 @@ export async function revokeGuestInvitation(database: App, actorId: string, invi
 	if (!inv?.conversationId) return false;
 	const grant = await readRemoveGrant(database, actorId, inv.conversationId);
 	if (grant.role !== 'member' || (!grant.actions.revokeGuest && inv.invitedBy !== actorId)) return false;
-	const done = await db
-		.update(invitations)
-		.set({ revokedAt: now })
-		.where(and(eq(invitations.id, invitationId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
-		.returning({ id: invitations.id });
+	const done = await withdrawInvitations(db, eq(invitations.id, invitationId), now);
+	await markInvitationsWithdrawn(database, done);
 	return done.length > 0;
 }
 
@@ -65,27 +63,17 @@ export async function removeGuest(
 	if (rows.length === 0 || allowed.length === 0) return { ok: false, status: 403, message: GuestMessages.removeForbidden };
 	const [actor] = await db.select({ name: users.name }).from(users).where(eq(users.id, input.actorId));
 	const [guest] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, input.guestId));
-	await db.batch([
+	const [, withdrawn] = await db.batch([
 		db
 			.delete(conversationParticipants)
 			.where(and(eq(conversationParticipants.userId, input.guestId), eq(conversationParticipants.role, 'guest'), inArray(conversationParticipants.conversationId, allowed))),
-		db
-			.update(invitations)
-			.set({ revokedAt: now })
-			.where(
-				and(
-					eq(invitations.kind, 'guest'),
-					eq(invitations.email, guest?.email ?? ''),
-					inArray(invitations.conversationId, allowed),
-					isNull(invitations.acceptedAt),
-					isNull(invitations.revokedAt)
-				)
-			)
+		withdrawInvitations(db, and(eq(invitations.email, guest?.email ?? ''), inArray(invitations.conversationId, allowed)), now)
 	]);
 	// before the thread events: open sockets lose the documents before anything else happens
 	await applyAccessChange(database, { kind: 'person', userId: input.guestId });
 	for (const conversationId of allowed) {
 		await addThreadEvent(database, conversationId, { type: 'guest-removed', actorName: actor?.name ?? 'Someone', subjectName: guest?.name ?? 'a guest' });
 	}
+	await markInvitationsWithdrawn(database, withdrawn);
 	return { ok: true, removed: allowed };
 }
