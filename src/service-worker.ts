@@ -35,7 +35,21 @@ sw.addEventListener('activate', (event) => {
 sw.addEventListener('message', (event) => {
 	// signed out: nobody may reopen this user's pages from the cache
 	if (event.data === 'clear-pages') event.waitUntil(caches.delete(PAGES));
+	// access to one conversation ended: its page, its data and its subpages are no longer this user's
+	else if (typeof event.data?.forgetPages === 'string' && /^\/c\/[A-Za-z0-9_-]{1,64}$/.test(event.data.forgetPages)) {
+		event.waitUntil(forgetPages(event.data.forgetPages));
+	}
 });
+
+async function forgetPages(prefix: string): Promise<void> {
+	if (!(await caches.has(PAGES))) return;
+	await deleteKept(await caches.open(PAGES), (path) => path === prefix || path.startsWith(prefix + '/'));
+}
+
+/** Deletes every kept response whose address has a path `matches` accepts (any query). */
+async function deleteKept(cache: Cache, matches: (path: string) => boolean): Promise<void> {
+	for (const request of await cache.keys()) if (matches(new URL(request.url).pathname)) await cache.delete(request);
+}
 
 /** Pages whose responses are never kept: they carry tokens or belong to no user. */
 function isUncacheable(url: URL): boolean {
@@ -48,6 +62,8 @@ async function networkFirst(request: Request, url: URL): Promise<Response> {
 		const response = await fetch(request);
 		// only a complete same-origin answer is worth replaying later (no redirects, no errors)
 		if (response.ok && response.type === 'basic' && !response.redirected) await cache.put(request, response.clone());
+		// the server no longer gives this user that page (access ended, conversation gone): nor does the cache
+		else if ([401, 403, 404, 410].includes(response.status)) await deleteKept(cache, (path) => path === url.pathname);
 		return response;
 	} catch (err) {
 		// by address alone: a page fetched ahead (Accept: text/html) answers a navigation to it, whatever

@@ -5,13 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '@libsql/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, signInWithPassword, startApp, type RunningApp } from './harness.ts';
+import { launchChromium, postForm, sessionCookie, signInWithPassword, startApp, type RunningApp } from './harness.ts';
 import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
 
 let app: RunningApp;
 let browser: Browser;
 let db: Client;
 const ids: Record<keyof typeof DemoConversations, string> = { order: '', redesign: '' };
+let noraId: string;
 
 beforeAll(async () => {
 	[app, browser] = await Promise.all([startApp(), launchChromium()]);
@@ -22,9 +23,10 @@ beforeAll(async () => {
 	}
 	// Nora is a guest of the email conversation (the invitation flow is tested elsewhere)
 	const nora = await db.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: [DemoUsers.nora.email] });
+	noraId = String(nora.rows[0].id);
 	await db.execute({
 		sql: `INSERT INTO conversation_participants (conversation_id, user_id, role, invited_by, added_at) VALUES (?, ?, 'guest', NULL, ?)`,
-		args: [ids.order, String(nora.rows[0].id), Date.now()]
+		args: [ids.order, noraId, Date.now()]
 	});
 });
 
@@ -142,8 +144,10 @@ describe('offline, a warm conversation opens as a full page', () => {
 		await context.close();
 	});
 
+	let guest: { context: BrowserContext; page: Page };
 	it("a guest's kept page is her own: it opens offline and holds no label or assignee", async () => {
-		const { context, page } = await signIn('nora');
+		guest = await signIn('nora');
+		const { context, page } = guest;
 		await waitUntilWarm(page, ids.order);
 		for (const { path, body } of await keptBodies(page)) {
 			for (const needle of ['Urgent', 'Shipping', 'taskAssignees', 'assignees', 'Assign conversation', '@acme.test']) expect(body, `${path} holds ${needle}`).not.toContain(needle);
@@ -158,6 +162,25 @@ describe('offline, a warm conversation opens as a full page', () => {
 		expect(await page.getByTestId('member-tools').count()).toBe(0);
 		const html = await page.content();
 		for (const needle of ['Urgent', 'Shipping', 'Assign conversation']) expect(html).not.toContain(needle);
+	});
+
+	it("a removed guest's kept pages of that conversation are deleted: it no longer opens offline", async () => {
+		const { context, page } = guest;
+		await context.setOffline(false);
+		await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-online'), { timeout: 30_000 }).toBe('true');
+		// Alice removes her (through the guests page's form action)
+		const signedIn = await postForm(app, '/signin?/password', { email: DemoUsers.alice.email, password: DEMO_PASSWORD, redirectTo: '/' });
+		const removed = await postForm(app, `/c/${ids.order}/guests?/remove`, { guestId: noraId }, { cookie: sessionCookie(signedIn)! });
+		expect(removed.status, removed.body.slice(0, 300)).toBeLessThan(400);
+		await expect.poll(() => page.getByTestId('access-ended').count(), { timeout: 15_000 }).toBe(1);
+		await expect.poll(() => keptPaths(page).then((paths) => paths.filter((p) => p.startsWith(`/c/${ids.order}`))), { timeout: 15_000 }).toEqual([]);
+
+		await context.setOffline(true);
+		const opened = await page.goto(`${app.url}/c/${ids.order}`).then(
+			() => true,
+			() => false
+		);
+		if (opened) expect(await page.getByRole('heading', { name: DemoConversations.order.subject }).count()).toBe(0);
 		await context.close();
 	});
 });

@@ -5,7 +5,7 @@ import { SyncProvider } from '$lib/sync/provider.ts';
 import { createIndexedDbStore } from '$lib/sync/indexeddb-store.ts';
 import { RecordMap } from '$lib/sync/records.svelte.ts';
 import { SyncStatus } from '$lib/sync/sync-status.svelte.ts';
-import { conversationDoc, orgDoc, userDoc } from '$lib/shared/doc-names.ts';
+import { conversationDoc, orgDoc, parseDocName, userDoc } from '$lib/shared/doc-names.ts';
 import type { AppliedLabel, Assignee, InboxEntry, PersonalLabel, ReadMarker, Draft } from '$lib/shared/records.ts';
 
 /** The sidebar's folders. */
@@ -188,6 +188,12 @@ export function startAppClient(userId: string): AppClient {
 	stopAppClient();
 	const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
 	const provider = new SyncProvider({ url, store: createIndexedDbStore(`parley-${userId}`) });
+	// access to a conversation ended (a guest removed): the pages the service worker kept of it go too,
+	// as its replica did, so it no longer opens offline
+	provider.on('revoked', ({ doc }) => {
+		const ref = parseDocName(doc);
+		if (ref?.scope === 'conversation') navigator.serviceWorker?.controller?.postMessage({ forgetPages: `/c/${ref.id}` });
+	});
 	const inboxDoc = userDoc(userId, 'inbox');
 	const privateDoc = userDoc(userId, 'private');
 	current = {
