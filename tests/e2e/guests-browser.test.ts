@@ -110,7 +110,8 @@ async function inviteByMail(conversationId: string, email: string, from: 'conver
 
 /** The guest is on the conversation, and it is listed under "Shared with you". */
 async function expectLandedAsGuest(page: Page, conversationId: string, subject: string) {
-	await page.waitForURL((url) => url.pathname === `/c/${conversationId}`);
+	// signing up hashes a password and loads the conversation: on a loaded machine that is slow, not stuck
+	await page.waitForURL((url) => url.pathname === `/c/${conversationId}`, { waitUntil: 'commit', timeout: 60_000 });
 	await expect.poll(() => page.getByRole('heading', { name: subject }).count()).toBeGreaterThan(0);
 	await page.goto(`${app.url}/?folder=shared`);
 	await expect.poll(() => page.getByText(subject).count(), { timeout: 10_000 }).toBeGreaterThan(0);
