@@ -3,6 +3,7 @@
 // no new clients. Each probe is bounded: a hung dependency must not hang the health check. Nothing
 // is cached, so a node reports `ok` again by itself as soon as its dependencies return.
 import type { App } from './app-types.ts';
+import { withTimeout } from './timeout.ts';
 
 export type ProbeState = 'ok' | 'down' | 'off';
 
@@ -25,11 +26,8 @@ export async function checkHealth(app: App, timeoutMs = PROBE_TIMEOUT_MS): Promi
 }
 
 async function probe(run: () => Promise<unknown>, timeoutMs: number): Promise<ProbeState> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<'down'>((resolve) => (timer = setTimeout(() => resolve('down'), timeoutMs)));
-	try {
-		return await Promise.race([run().then(() => 'ok' as const, () => 'down' as const), timeout]);
-	} finally {
-		clearTimeout(timer);
-	}
+	return withTimeout(run(), timeoutMs).then(
+		() => 'ok' as const,
+		() => 'down' as const
+	);
 }

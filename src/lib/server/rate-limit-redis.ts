@@ -5,6 +5,7 @@
 // refusing everyone.
 import type { Redis } from 'ioredis';
 import { createRateLimiter, RateLimits, type Limiters, type RateLimiter, type RateLimitRule } from './rate-limit.ts';
+import { withTimeout } from './timeout.ts';
 
 // INCR and the window's expiry in one step: a crash between the two must not leave a counter that never expires
 const TAKE = `local n = redis.call('INCR', KEYS[1])
@@ -15,14 +16,6 @@ return n`;
 const REDIS_WAIT_MS = 500;
 
 export const rateLimitKey = (rule: string, key: string) => `parley:rl:${rule}:${key}`;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout>;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export function createRedisRateLimiter(redis: Redis, name: string, rule: RateLimitRule, log: (message: string) => void): RateLimiter {
 	const local = createRateLimiter(rule);
