@@ -2,7 +2,7 @@
 // is decided per document and a guest's replica never holds a byte of `internal`.
 
 /** The lanes of a conversation. */
-export const ConversationLane = { Thread: 'thread', Chat: 'chat', Tasks: 'tasks', Internal: 'internal' } as const;
+export const ConversationLane = { Thread: 'thread', Chat: 'chat', Tasks: 'tasks', Internal: 'internal', Drafts: 'drafts' } as const;
 export type ConversationLane = (typeof ConversationLane)[keyof typeof ConversationLane];
 
 /** The documents of a user. */
@@ -72,6 +72,8 @@ export const laneRoots = {
 	chat: ['messages'],
 	tasks: ['tasks'],
 	internal: ['labels', 'assignees', 'taskAssignees', 'history'],
+	// the team's shared reply drafts, one per answered message (members only, like internal)
+	drafts: ['replies'],
 	inbox: ['conversations'],
 	private: ['labels', 'reads', 'drafts', 'canned', 'signatures'],
 	labels: ['labels'],

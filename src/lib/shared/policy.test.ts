@@ -73,7 +73,8 @@ const laneRows: Array<[string, ConversationLane, LaneGrant, LaneGrant, LaneGrant
 	['thread (external messages, events): read for both, written by the server only', 'thread', r, r, no],
 	['chat: read and write own messages for both', 'chat', rw, rw, no],
 	['tasks: member read-write, guest read-only', 'tasks', rw, r, no],
-	['internal (labels, assignees): member read-write, never sent to guests', 'internal', rw, no, no]
+	['internal (labels, assignees): member read-write, never sent to guests', 'internal', rw, no, no],
+	['drafts (the team\'s shared reply drafts): member read-write, never sent to guests', 'drafts', rw, no, no]
 ];
 
 describe('computeAccess: lanes table', () => {
@@ -238,6 +239,7 @@ describe('computeOrgDocAccess', () => {
 
 	it('routes conversation documents through computeAccess', () => {
 		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'internal' }, people.guest)).toEqual(no);
+		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'drafts' }, people.guest)).toEqual(no);
 		expect(computeDocAccess({ scope: 'conversation', id: 'c1', lane: 'tasks' }, people.guest)).toEqual(r);
 	});
 });

@@ -70,10 +70,10 @@ const READ_WRITE: LaneGrant = { read: true, write: true, presence: true };
  * the write validator enforces authorship. `moderate` is added by computeAccess (owners, admins). Thread is written by the server only.
  */
 const laneTable: Record<Role, Record<ConversationLane, LaneGrant>> = {
-	member: { thread: READ, chat: READ_WRITE, tasks: READ_WRITE, internal: READ_WRITE },
-	// guests get presence only where they can read; internal is never sent to them
-	guest: { thread: READ, chat: READ_WRITE, tasks: READ, internal: NOTHING },
-	none: { thread: NOTHING, chat: NOTHING, tasks: NOTHING, internal: NOTHING }
+	member: { thread: READ, chat: READ_WRITE, tasks: READ_WRITE, internal: READ_WRITE, drafts: READ_WRITE },
+	// guests get presence only where they can read; internal and the team's reply drafts are never sent to them
+	guest: { thread: READ, chat: READ_WRITE, tasks: READ, internal: NOTHING, drafts: NOTHING },
+	none: { thread: NOTHING, chat: NOTHING, tasks: NOTHING, internal: NOTHING, drafts: NOTHING }
 };
 
 /** The actions table of DESIGN.md §1 (inviteGuest/revokeGuest are further limited by settings in computeAccess). */
@@ -145,7 +145,7 @@ export function computeAccess(facts: AccessFacts): Grant {
 	const role = computeRole(facts);
 	// fresh objects: a caller that edits its grant must not change the table
 	const t = laneTable[role];
-	const lanes = { thread: { ...t.thread }, chat: { ...t.chat }, tasks: { ...t.tasks }, internal: { ...t.internal } };
+	const lanes = { thread: { ...t.thread }, chat: { ...t.chat }, tasks: { ...t.tasks }, internal: { ...t.internal }, drafts: { ...t.drafts } };
 	const actions = { ...actionTable[role] };
 	if (role === Role.Member) {
 		const manage = mayManageGuests(facts);

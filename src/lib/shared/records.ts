@@ -158,6 +158,26 @@ export const draftSchema = z.strictObject({ conversationId: id, text: z.string()
 /** A record of `draftSchema`. */
 export type Draft = z.infer<typeof draftSchema>;
 
+/**
+ * The team's shared draft of a reply to one thread message (`c/<id>/drafts`, members only), keyed by
+ * that message's id. `id` names this draft when it is sent, so however many members press Send it
+ * goes out once; a sent draft is deleted and the next one gets a new id. `editedBy` (checked by the
+ * relay to be the writer) tells the others who is writing.
+ */
+export const replyDraftSchema = z.strictObject({
+	replyTo: id,
+	id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+	mode: z.enum(['reply', 'replyAll']),
+	to: z.string().max(2000),
+	cc: z.string().max(2000),
+	text: z.string().max(MAX_CHAT_TEXT),
+	quote: z.boolean(),
+	editedBy: id,
+	editedAt: time
+});
+/** A record of `replyDraftSchema`. */
+export type ReplyDraft = z.infer<typeof replyDraftSchema>;
+
 /** An organization label definition. */
 export const labelSchema = z.strictObject({
 	id,
@@ -193,6 +213,7 @@ export const recordSchemas = {
 	chat: { messages: chatMessageSchema },
 	tasks: { tasks: taskSchema },
 	internal: { labels: appliedLabelSchema, assignees: assigneeSchema, taskAssignees: taskAssigneeSchema, history: historyEventSchema },
+	drafts: { replies: replyDraftSchema },
 	inbox: { conversations: inboxEntrySchema },
 	private: { labels: personalLabelSchema, reads: readMarkerSchema, drafts: draftSchema, canned: cannedResponseSchema, signatures: signatureSchema },
 	labels: { labels: labelSchema },
@@ -211,6 +232,7 @@ const keyOf: { [L in Lane]: { [R in RootOf<L>]: (value: RecordOf<L, R>) => strin
 	chat: { messages: (v) => v.id },
 	tasks: { tasks: (v) => v.id },
 	internal: { labels: (v) => v.labelId, assignees: (v) => v.userId, taskAssignees: (v) => v.taskId, history: (v) => v.id },
+	drafts: { replies: (v) => v.replyTo },
 	inbox: { conversations: (v) => v.id },
 	private: { labels: (v) => `${v.conversationId}:${v.labelId}`, reads: (v) => v.conversationId, drafts: (v) => v.conversationId, canned: (v) => v.id, signatures: (v) => v.orgId },
 	labels: { labels: (v) => v.id },

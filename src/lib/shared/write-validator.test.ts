@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { createDocIndex, indexUpdate, validateWrite, type DocIndex, type WriteContext, type WriteVerdict } from './write-validator.ts';
 import type { Lane } from './doc-names.ts';
-import { removedChatMessage, type ChatMessage, type Task } from './records.ts';
+import { removedChatMessage, type ChatMessage, type ReplyDraft, type Task } from './records.ts';
 
 const ALICE = 'alice';
 const BOB = 'bob';
@@ -12,6 +12,9 @@ const GUEST = 'gus';
 const members = new Set([ALICE, BOB]);
 const labels = new Set(['urgent']);
 
+const draft = (editedBy: string, text = 'Dear Dana'): ReplyDraft => ({
+	replyTo: 'm1', id: 'draft0001', mode: 'reply', to: 'dana@x.test', cc: '', text, quote: true, editedBy, editedAt: 1
+});
 const chat = (author: string, id: string, text = 'hi'): ChatMessage => ({
 	id: `${author}:${id}`, authorId: author, text, mentions: [], createdAt: 1
 });
@@ -138,6 +141,11 @@ const refused: RefusedCase[] = [
 		write(alice, (d) => d.getMap('messages').delete('bob:m1'));
 		return Y.encodeStateAsUpdate(alice);
 	}, ALICE, {}, 'not-owner'],
+	['refuses a reply draft that names someone else as its last editor', 'drafts', (r) => {
+		accept(r, write(r.client(2), (d) => d.getMap('replies').set('m1', draft(BOB))), BOB);
+		return write(r.client(1), (d) => d.getMap('replies').set('m1', draft(BOB, 'Dear Dana, as Bob')));
+	}, ALICE, {}, 'not-author'],
+	['refuses a guest writing a reply draft (grant has no write)', 'drafts', (r) => write(r.client(9), (d) => d.getMap('replies').set('m1', draft(GUEST))), GUEST, { canWrite: false }, 'forbidden'],
 	['refuses bytes that are not an update', 'chat', () => new Uint8Array([1, 2, 3, 200, 255]), ALICE, {}, 'malformed']
 ];
 
@@ -203,6 +211,12 @@ const accepted: AcceptedCase[] = [
 		accept(r, write(r.client(1), (d) => d.getMap('assignees').set(BOB, { userId: BOB, assignedBy: ALICE, assignedAt: 1 })), ALICE);
 		return write(r.client(2), (d) => d.getMap('assignees').delete(BOB));
 	}, BOB, (doc) => expect(doc.getMap('assignees').has(BOB)).toBe(false)],
+	['accepts a member continuing and then sending (deleting) another member\'s reply draft', 'drafts', (r) => {
+		accept(r, write(r.client(1), (d) => d.getMap('replies').set('m1', draft(ALICE))), ALICE);
+		const bob = r.client(2);
+		accept(r, write(bob, (d) => d.getMap('replies').set('m1', draft(BOB, 'Dear Dana, thanks'))), BOB);
+		return write(bob, (d) => d.getMap('replies').delete('m1'));
+	}, BOB, (doc) => expect(doc.getMap('replies').has('m1')).toBe(false)],
 	['accepts the server writing the thread as system', 'thread', (r) => write(r.client(77), (d) => d.getMap('events').set('e1', { id: 'e1', type: 'guest-joined', actorName: 'Alice', subjectName: 'Gus', at: 1 })), 'system', (doc) => expect(doc.getMap('events').has('e1')).toBe(true)],
 	['accepts a full-state resend whose delete set holds other users\' deletions', 'chat', (r) => {
 		const bob = r.client(2);

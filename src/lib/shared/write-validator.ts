@@ -88,6 +88,8 @@ interface RecordRule {
 	 * record with a removal of it — same key, same author — but never delete it or write anything else.
 	 */
 	removal?: string;
+	/** A field that must name the writer on every write of the record (who last edited it), whoever wrote it before. */
+	editorField?: string;
 }
 
 const authored = (authorField: string, removal?: string): RecordRule => ({ authorField, removable: true, removal });
@@ -108,6 +110,8 @@ const recordRules: { [L in Lane]: { [R in (typeof laneRoots)[L][number]]: Record
 		// history is written by whoever made the change, in her own name, and never deleted
 		history: { authorField: 'actorId', removable: false }
 	},
+	// any member edits or sends the team's draft; it says truthfully who wrote last
+	drafts: { replies: { removable: true, editorField: 'editedBy' } },
 	inbox: { conversations: removable },
 	private: { labels: removable, reads: removable, drafts: removable, canned: removable, signatures: removable },
 	labels: { labels: removable },
@@ -426,6 +430,7 @@ function check(index: DocIndex, update: Uint8Array, ctx: WriteContext): WriteVer
 		if (rule.authorField !== undefined && !moderates && value?.[rule.authorField] !== actorId) {
 			refuse(ReasonCode.NotAuthor, 'The author must be you');
 		}
+		if (rule.editorField !== undefined && value?.[rule.editorField] !== actorId) refuse(ReasonCode.NotAuthor, 'The last editor must be you');
 		const verdict = validateRecord(lane, root, key, value);
 		if (!verdict.ok) refuse(verdict.reason, verdict.message);
 		const missing = rule.references?.(value as Value, ctx);
