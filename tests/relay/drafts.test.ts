@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MessageType } from '../../src/lib/shared/protocol.ts';
+import { ConversationLane, conversationDoc } from '../../src/lib/shared/doc-names.ts';
 import { open, setUp, startRelay, until, write, type TestRelay } from './fixture.ts';
 import { applyRemote, createWriter } from '../helpers/ydoc.ts';
 
@@ -32,36 +33,37 @@ describe('shared reply drafts', () => {
 	it('reach every member live and never a guest', async () => {
 		const s = await setUp(relay, { members: ['Alice', 'Bob'], guests: ['Gus'] });
 		const [alice, bob] = [s.people.Alice, s.people.Bob];
+		const drafts = conversationDoc(s.conversation, ConversationLane.Drafts);
 		const aliceClient = await s.connect('Alice');
 		const bobClient = await s.connect('Bob');
 		const gusClient = await s.connect('Gus');
-		expect((await open(aliceClient, s.docs.drafts)).role).toBe('member');
-		expect((await open(bobClient, s.docs.drafts)).role).toBe('member');
+		expect((await open(aliceClient, drafts)).role).toBe('member');
+		expect((await open(bobClient, drafts)).role).toBe('member');
 		for (const doc of [s.docs.thread, s.docs.chat, s.docs.tasks]) expect((await open(gusClient, doc)).role).toBe('guest');
 		// refused like internal: the same answer as for a document that does not exist
-		expect((await open(gusClient, s.docs.drafts)).role).toBe('none');
+		expect((await open(gusClient, drafts)).role).toBe('none');
 
 		// Alice types, Bob continues her draft: each write names its writer
 		const aliceDoc = createWriter(8101);
 		aliceDoc.doc.getMap('replies').set('msg1', draft(alice.id, `Hello ${CANARY} from Alice`));
-		expect((await write(aliceClient, s.docs.drafts, aliceDoc.take())).type).toBe(MessageType.Ack);
+		expect((await write(aliceClient, drafts, aliceDoc.take())).type).toBe(MessageType.Ack);
 		const bobDoc = createWriter(8102);
 		await until(() => bobClient.raw.some((b) => new TextDecoder().decode(b).includes(`${CANARY} from Alice`)), 'Bob receives Alice’s text');
-		for (const f of bobClient.frames) if (f.type === MessageType.Sync && f.doc === s.docs.drafts) applyRemote(bobDoc.doc, f.data);
+		for (const f of bobClient.frames) if (f.type === MessageType.Sync && f.doc === drafts) applyRemote(bobDoc.doc, f.data);
 		expect((bobDoc.doc.getMap('replies').get('msg1') as { text: string }).text).toBe(`Hello ${CANARY} from Alice`);
 		bobDoc.doc.getMap('replies').set('msg1', draft(bob.id, `Hello ${CANARY} from Alice, and Bob`));
-		expect((await write(bobClient, s.docs.drafts, bobDoc.take())).type).toBe(MessageType.Ack);
+		expect((await write(bobClient, drafts, bobDoc.take())).type).toBe(MessageType.Ack);
 
 		// claiming to be someone else is refused, and so is any write by the guest
 		bobDoc.doc.getMap('replies').set('msg1', draft(alice.id, 'forged'));
-		const forged = await write(bobClient, s.docs.drafts, bobDoc.take());
+		const forged = await write(bobClient, drafts, bobDoc.take());
 		expect(forged.type).toBe(MessageType.Nack);
 		const gusDoc = createWriter(8103);
 		gusDoc.doc.getMap('replies').set('msg1', draft(s.people.Gus.id, `${CANARY} by the guest`));
-		expect((await write(gusClient, s.docs.drafts, gusDoc.take())).type).toBe(MessageType.Nack);
+		expect((await write(gusClient, drafts, gusDoc.take())).type).toBe(MessageType.Nack);
 
 		const stored = new Y.Doc();
-		Y.applyUpdate(stored, await relay.database.relay.readState(s.docs.drafts));
+		Y.applyUpdate(stored, await relay.database.relay.readState(drafts));
 		expect(stored.getMap<{ text: string; editedBy: string }>('replies').get('msg1')).toMatchObject({ text: `Hello ${CANARY} from Alice, and Bob`, editedBy: bob.id });
 
 		await relay.endpoint.relay.drain();

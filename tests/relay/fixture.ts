@@ -4,7 +4,7 @@
 //   const relay = await startRelay();                       // once per file (or per test, for limits)
 //   const s = await setUp(relay, { members: ['Alice', 'Bob'], guests: ['Gus'] });
 //   s.org, s.conversation                                   // ids
-//   s.docs.chat                                             // 'c/<conversation>/chat' (also thread, tasks, internal, drafts)
+//   s.docs.chat                                             // 'c/<conversation>/chat' (also thread, tasks, internal)
 //   s.people.Alice                                          // { id, cookie, sessionId }
 //   const alice = await s.connect('Alice');                 // a RawClient for that person
 //   await open(alice, s.docs.chat);                         // sync step 1; resolves with { role, state }
@@ -40,7 +40,7 @@ export interface SetUpOptions {
 export interface Setting {
 	org: string;
 	conversation: string;
-	docs: { thread: string; chat: string; tasks: string; internal: string; drafts: string };
+	docs: { thread: string; chat: string; tasks: string; internal: string };
 	people: Record<string, Person>;
 	/** Connects a new raw client as that person. */
 	connect(name: string): Promise<RawClient>;
@@ -61,8 +61,7 @@ export async function setUp(relay: TestRelay, options: SetUpOptions = {}): Promi
 		thread: conversationDoc(conversation, ConversationLane.Thread),
 		chat: conversationDoc(conversation, ConversationLane.Chat),
 		tasks: conversationDoc(conversation, ConversationLane.Tasks),
-		internal: conversationDoc(conversation, ConversationLane.Internal),
-		drafts: conversationDoc(conversation, ConversationLane.Drafts)
+		internal: conversationDoc(conversation, ConversationLane.Internal)
 	};
 	return {
 		org,
