@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ThreadEvent, ThreadMessage } from '$lib/shared/records.ts';
-import { buildTimeline, eventText, firstUnreadKey, latestAt } from './timeline.ts';
+import { buildTimeline, eventText, firstUnreadKey, latestAt, openingKey } from './timeline.ts';
 
 const email = (id: string, sentAt: number): ThreadMessage => ({
 	id,
@@ -52,6 +52,22 @@ describe('firstUnreadKey', () => {
 
 	it('latestAt is the newest time', () => {
 		expect(latestAt(items)).toBe(50);
+	});
+});
+
+describe('openingKey', () => {
+	// an email at 10, my chat at 5 and 30, Bob's at 40, an email at 50, Bob's at 60
+	const items = buildTimeline([email('m1', 10), email('m2', 50)], [], [chat('c0', 'me', 5), chat('c1', 'me', 30), chat('c2', 'bob', 40), chat('c3', 'bob', 60)]);
+	it.each([
+		['the first unread item someone else wrote', 20, 'c:bob:c2'],
+		['the first item of a conversation never read', 0, 'c:me:c0'],
+		['the newest email when all is read, even with chat after it', 60, 'e:m2']
+	])('opens at %s', (_case, readAt, key) => {
+		expect(openingKey(items, readAt, 'me')).toBe(key);
+	});
+	it('opens at the end of a channel (no email) read to the end, and of nothing', () => {
+		expect(openingKey(buildTimeline([], [], [chat('c1', 'bob', 1)]), 5, 'me')).toBeNull();
+		expect(openingKey([], 5, 'me')).toBeNull();
 	});
 });
 

@@ -38,6 +38,19 @@ export function firstUnreadKey(items: readonly TimelineItem[], lastReadAt: numbe
 	return items.find((i) => i.at > lastReadAt && i.kind !== 'history' && !(i.kind === 'chat' && i.message.authorId === userId))?.key;
 }
 
+/**
+ * Where a conversation opens (the item to show at the top): the first unread item; the first item
+ * of a conversation never read; when everything is read, the newest email, so its From and Subject
+ * are in view; null (the end) when there is no email.
+ */
+export function openingKey(items: readonly TimelineItem[], lastReadAt: number, userId: string): string | null {
+	if (items.length === 0) return null;
+	if (!lastReadAt) return items[0].key;
+	const unread = firstUnreadKey(items, lastReadAt, userId);
+	if (unread) return unread;
+	return items.findLast((i) => i.kind === 'email')?.key ?? null;
+}
+
 /** The time of the newest item, 0 when empty. */
 export function latestAt(items: readonly TimelineItem[]): number {
 	return items.length ? items[items.length - 1].at : 0;

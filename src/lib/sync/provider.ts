@@ -168,6 +168,11 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		return d.ydoc;
 	}
 
+	/** Whether an open document holds what this device had stored of it (its local copy has loaded). */
+	isLoaded(name: string): boolean {
+		return this.#docs.get(name)?.loaded ?? false;
+	}
+
 	/** The current Y.Doc of an open document. */
 	getDoc(name: string): Y.Doc | undefined {
 		return this.#docs.get(name)?.ydoc;

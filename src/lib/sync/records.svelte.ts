@@ -9,6 +9,7 @@ export class RecordMap<T extends object> {
 	#all = $state.raw<T[]>([]);
 	#byKey = $state.raw<ReadonlyMap<string, T>>(new Map());
 	#pending = $state.raw<ReadonlySet<string>>(new Set());
+	#loaded = $state(false);
 	#provider: SyncProvider;
 	#doc: string;
 	#root: string;
@@ -31,6 +32,11 @@ export class RecordMap<T extends object> {
 			provider.on('status', () => this.#refreshPending())
 		);
 		this.#refreshPending();
+	}
+
+	/** Whether the records this device had stored are in (the provider emits a status once a local copy has loaded). */
+	get loaded(): boolean {
+		return this.#loaded;
 	}
 
 	/** Every record, sorted by the key given at construction. */
@@ -71,6 +77,7 @@ export class RecordMap<T extends object> {
 	}
 
 	#refreshPending(): void {
+		if (!this.#loaded && this.#provider.isLoaded(this.#doc)) this.#loaded = true;
 		const next = this.#provider.pendingKeys(this.#doc, this.#root);
 		const same = next.size === this.#pending.size && [...next].every((k) => this.#pending.has(k));
 		if (!same) this.#pending = next;
