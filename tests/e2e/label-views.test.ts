@@ -62,6 +62,9 @@ describe('label views', () => {
 		await expect.poll(() => bob.getByText('Nothing open is labelled Shipping').count(), { timeout: 10_000 }).toBe(1);
 		await rows(alice, DemoConversations.order.subject).click();
 		await alice.waitForURL(`**/c/${orderId}?label=urgent`);
+		// the way back (the phone's back link) leads to the label's view and says so
+		expect(await alice.getByTestId('back-link').getAttribute('href')).toBe('/?label=urgent');
+		expect(await alice.getByTestId('back-link').textContent()).toContain('Urgent');
 		await alice.getByLabel('Edit labels').click();
 		await alice.getByRole('group', { name: 'Organization labels' }).getByText('Shipping').click();
 		await expect.poll(() => rows(bob, DemoConversations.order.subject).count(), { timeout: 10_000 }).toBe(1);
