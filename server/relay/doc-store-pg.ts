@@ -1,8 +1,8 @@
 // The document log, snapshots and client bindings over PostgreSQL: the same contract as the
 // libsql DocStore (doc-store.ts), for several nodes sharing one database.
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { mergeMany } from './merger.ts';
-import type { DocStorage, MergeParts, PendingRow, StoredDoc } from './doc-store.ts';
+import { FencedOut, type ClaimStore, type DocStorage, type MergeParts, type PendingRow, type StoredDoc } from './doc-store.ts';
 
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
 /** Rows per INSERT (4 parameters each; PostgreSQL allows 65,535 parameters per statement). */
@@ -13,13 +13,7 @@ function toBytes(value: unknown): Uint8Array {
 	throw new Error('expected a bytea column');
 }
 
-/** An append refused because this node no longer holds the latest claim on a document. */
-export class FencedOut extends Error {
-	constructor(readonly docs: string[]) {
-		super(`not the owner of ${docs.join(', ')} any more: nothing stored`);
-		this.name = 'FencedOut';
-	}
-}
+export { FencedOut };
 
 export interface PgDocStoreOptions {
 	merge?: MergeParts;
@@ -31,7 +25,7 @@ export interface PgDocStoreOptions {
 	fenceOf?: (doc: string) => number | undefined;
 }
 
-export class PgDocStore implements DocStorage {
+export class PgDocStore implements DocStorage, ClaimStore {
 	#sql: Sql;
 	#merge: MergeParts;
 	#fenceOf: PgDocStoreOptions['fenceOf'];
@@ -90,18 +84,7 @@ export class PgDocStore implements DocStorage {
 		const ids: number[] = [];
 		const fenceOf = this.#fenceOf;
 		await this.#sql.begin(async (sql) => {
-			if (fenceOf) {
-				const docs = [...new Set(rows.map((row) => row.doc))];
-				// FOR SHARE: a concurrent claim (an UPDATE of the row) waits for this commit, or this
-				// waits for the claim and then sees the new token
-				const held = await sql`SELECT doc, token FROM doc_owners WHERE doc = ANY(${docs}) FOR SHARE`;
-				const tokens = new Map(held.map((r) => [String(r.doc), Number(r.token)]));
-				const lost = docs.filter((doc) => {
-					const mine = fenceOf(doc);
-					return mine === undefined || tokens.get(doc) !== mine;
-				});
-				if (lost.length > 0) throw new FencedOut(lost);
-			}
+			await this.#fence(sql, rows.map((row) => row.doc));
 			for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
 				const chunk = rows.slice(i, i + ROWS_PER_INSERT).map((row) => ({
 					doc: row.doc,
@@ -125,9 +108,27 @@ export class PgDocStore implements DocStorage {
 		return ids;
 	}
 
+	/** Inside a transaction: throws FencedOut unless this node holds the latest claim on every doc (fenced stores only). */
+	async #fence(sql: TransactionSql, rows: string[]): Promise<void> {
+		const fenceOf = this.#fenceOf;
+		if (!fenceOf) return;
+		const docs = [...new Set(rows)];
+		// FOR SHARE: a concurrent claim (an UPDATE of the row) waits for this commit, or this
+		// waits for the claim and then sees the new token
+		const held = await sql`SELECT doc, token FROM doc_owners WHERE doc = ANY(${docs}) FOR SHARE`;
+		const tokens = new Map(held.map((r) => [String(r.doc), Number(r.token)]));
+		const lost = docs.filter((doc) => {
+			const mine = fenceOf(doc);
+			return mine === undefined || tokens.get(doc) !== mine;
+		});
+		if (lost.length > 0) throw new FencedOut(lost);
+	}
+
 	async compact(doc: string, state: Uint8Array, upToId: number): Promise<void> {
 		const now = Date.now();
 		await this.#sql.begin(async (sql) => {
+			// fenced too: a stale owner's state may lack rows a newer owner stored up to upToId
+			await this.#fence(sql, [doc]);
 			await sql`INSERT INTO doc_snapshots (doc, state, up_to_id, updated_at) VALUES (${doc}, ${state}, ${upToId}, ${now})
 			          ON CONFLICT (doc) DO UPDATE SET state = excluded.state, up_to_id = excluded.up_to_id, updated_at = excluded.updated_at`;
 			await sql`DELETE FROM doc_updates WHERE doc = ${doc} AND id <= ${upToId}`;

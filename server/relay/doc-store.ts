@@ -1,6 +1,6 @@
 // Durable storage of documents as bytes: an append-only update log plus one compacted snapshot
 // per document (DESIGN.md §5). The relay never needs a live Y.Doc to store or serve a document.
-import type { Client, InStatement } from '@libsql/client';
+import type { Client, InStatement, ResultSet } from '@libsql/client';
 import { mergeMany } from './merger.ts';
 
 /** One accepted update waiting to be stored. */
@@ -50,16 +50,74 @@ export interface DocStorage {
 	lastLogId(doc: string): Promise<number>;
 	/** Removes a document entirely (a deleted conversation). */
 	remove(doc: string): Promise<void>;
+	/** As append; resolves with each row's log id, in order (several nodes publish them: doc-stream.ts). */
+	appendReturningIds?(rows: PendingRow[]): Promise<number[]>;
 }
 
+/** A store that can fence appends by owner (several nodes: server/scaleout/ownership.ts). */
+export interface ClaimStore {
+	/** Claims a document for `nodeId`: the new token fences every earlier claim. */
+	claim(doc: string, nodeId: string): Promise<number>;
+}
+
+/** An append or compaction refused because this node no longer holds the latest claim on a document. */
+export class FencedOut extends Error {
+	constructor(readonly docs: string[]) {
+		super(`not the owner of ${docs.join(', ')} any more: nothing stored`);
+		this.name = 'FencedOut';
+	}
+}
+
+/** The fencing token this node holds for a document (undefined: none). */
+export type FenceOf = (doc: string) => number | undefined;
+
 /** Storage for documents over a libsql client (the same database as the app). */
-export class DocStore implements DocStorage {
+export class DocStore implements DocStorage, ClaimStore {
 	#client: Client;
 	#merge: MergeParts;
+	#fenceOf: FenceOf | undefined;
 
-	constructor(client: Client, merge: MergeParts = async (parts) => mergeMany(parts)) {
+	/**
+	 * With `fenceOf` (several nodes over one database file), every append and compaction checks
+	 * the node's token against `doc_owners` inside its write transaction; SQLite's write lock
+	 * orders it against a claim, as PostgreSQL's row lock does in doc-store-pg.ts.
+	 */
+	constructor(client: Client, merge: MergeParts = async (parts) => mergeMany(parts), fenceOf?: FenceOf) {
 		this.#client = client;
 		this.#merge = merge;
+		this.#fenceOf = fenceOf;
+	}
+
+	async claim(doc: string, nodeId: string): Promise<number> {
+		const result = await this.#client.execute({
+			sql: `INSERT INTO doc_owners (doc, token, node_id, claimed_at) VALUES (?, 1, ?, ?)
+			      ON CONFLICT(doc) DO UPDATE SET token = doc_owners.token + 1, node_id = excluded.node_id, claimed_at = excluded.claimed_at
+			      RETURNING token`,
+			args: [doc, nodeId, Date.now()]
+		});
+		return Number(result.rows[0].token);
+	}
+
+	/** Runs write statements in one transaction, fenced for `docs` when this store is fenced. */
+	async #write(docs: string[], statements: InStatement[]): Promise<ResultSet[]> {
+		const fenceOf = this.#fenceOf;
+		if (!fenceOf) return this.#client.batch(statements, 'write');
+		const tx = await this.#client.transaction('write');
+		try {
+			const unique = [...new Set(docs)];
+			const held = await tx.execute({ sql: `SELECT doc, token FROM doc_owners WHERE doc IN (${unique.map(() => '?').join(', ')})`, args: unique });
+			const tokens = new Map(held.rows.map((r) => [String(r.doc), Number(r.token)]));
+			const lost = unique.filter((doc) => {
+				const mine = fenceOf(doc);
+				return mine === undefined || tokens.get(doc) !== mine;
+			});
+			if (lost.length > 0) throw new FencedOut(lost);
+			const results = await tx.batch(statements);
+			await tx.commit();
+			return results;
+		} finally {
+			tx.close();
+		}
 	}
 
 	/** Reads a document: its snapshot and every log row after it, merged once. */
@@ -86,7 +144,16 @@ export class DocStore implements DocStorage {
 
 	/** Stores a batch of accepted updates in ONE transaction; resolves only once it has committed. */
 	async append(rows: PendingRow[]): Promise<void> {
-		if (rows.length === 0) return;
+		await this.#append(rows, false);
+	}
+
+	async appendReturningIds(rows: PendingRow[]): Promise<number[]> {
+		return this.#append(rows, true);
+	}
+
+	/** One node asks for no ids: RETURNING is left out of its hot path. */
+	async #append(rows: PendingRow[], returning: boolean): Promise<number[]> {
+		if (rows.length === 0) return [];
 		const now = Date.now();
 		const statements: InStatement[] = [];
 		// one statement per ROWS_PER_INSERT rows: preparing and running a statement per row was a
@@ -94,7 +161,7 @@ export class DocStore implements DocStorage {
 		for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
 			const chunk = rows.slice(i, i + ROWS_PER_INSERT);
 			statements.push({
-				sql: `INSERT INTO doc_updates (doc, "update", user_id, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+				sql: `INSERT INTO doc_updates (doc, "update", user_id, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}${returning ? ' RETURNING id' : ''}`,
 				args: chunk.flatMap((row) => [row.doc, row.update, row.userId, now])
 			});
 		}
@@ -106,7 +173,13 @@ export class DocStore implements DocStorage {
 				});
 			}
 		}
-		await this.#client.batch(statements, 'write');
+		const inserts = Math.ceil(rows.length / ROWS_PER_INSERT);
+		const results = await this.#write(
+			rows.map((row) => row.doc),
+			statements
+		);
+		// SQLite returns a multi-row INSERT's rows in VALUES order
+		return returning ? results.slice(0, inserts).flatMap((result) => result.rows.map((r) => Number(r.id))) : [];
 	}
 
 	/**
@@ -114,7 +187,9 @@ export class DocStore implements DocStorage {
 	 * (the room's merged state); rows appended after `load`/this call began stay in the log.
 	 */
 	async compact(doc: string, state: Uint8Array, upToId: number): Promise<void> {
-		await this.#client.batch(
+		// fenced too: a stale owner's state may lack rows a newer owner stored up to upToId
+		await this.#write(
+			[doc],
 			[
 				{
 					sql: `INSERT INTO doc_snapshots (doc, state, up_to_id, updated_at) VALUES (?, ?, ?, ?)
@@ -122,8 +197,7 @@ export class DocStore implements DocStorage {
 					args: [doc, state, upToId, Date.now()]
 				},
 				{ sql: 'DELETE FROM doc_updates WHERE doc = ? AND id <= ?', args: [doc, upToId] }
-			],
-			'write'
+			]
 		);
 	}
 

@@ -14,33 +14,54 @@ export class Persistence {
 	#store: DocStorage;
 	#limits: CompactionLimits;
 	#log: (message: string) => void;
-	#onCommitted: ((doc: string, update: Uint8Array) => void) | undefined;
+	#onCommitted: ((doc: string, update: Uint8Array, id?: number) => void) | undefined;
 
 	/**
 	 * `limits` is read at each decision, so a change to the relay's limits applies at once.
 	 * `onCommitted` hears of every stored update, a client's or the server's (RelayOptions.onCommitted).
 	 */
-	constructor(store: DocStorage, limits: CompactionLimits, log: (message: string) => void, onCommitted?: (doc: string, update: Uint8Array) => void) {
+	/** `withIds`: commits report each row's log id (several nodes publish it; one node needs no ids). */
+	constructor(
+		store: DocStorage,
+		limits: CompactionLimits,
+		log: (message: string) => void,
+		onCommitted?: (doc: string, update: Uint8Array, id?: number) => void,
+		withIds = false
+	) {
 		this.#store = store;
 		this.#limits = limits;
 		this.#log = log;
 		this.#onCommitted = onCommitted;
-		this.queue = new WriteQueue(store, (error) => log(`storing updates failed, will retry: ${String(error)}`));
+		this.queue = new WriteQueue(store, (error) => log(`storing updates failed, will retry: ${String(error)}`), withIds);
 	}
 
-	/** Queues an accepted update; `onCommit` runs once it is stored. */
-	persist(room: Room, update: Uint8Array, userId: string, newBindings: Array<[number, string]>, onCommit: () => void): void {
+	/**
+	 * Queues an accepted update; `onCommit` runs once it is stored (with its log id when the store
+	 * returns ids), `onFail` if this node lost the document before it could be (several nodes).
+	 */
+	persist(
+		room: Room,
+		update: Uint8Array,
+		userId: string,
+		newBindings: Array<[number, string]>,
+		onCommit: (id?: number) => void,
+		onFail?: (error: unknown) => void
+	): void {
 		room.queued();
-		this.queue.push({ doc: room.name, update, userId, newBindings }, () => {
+		const fail = (error: unknown) => {
+			room.unqueued();
+			onFail?.(error);
+		};
+		this.queue.push({ doc: room.name, update, userId, newBindings }, (id) => {
 			room.stored(update.byteLength);
 			try {
-				this.#onCommitted?.(room.name, update);
+				this.#onCommitted?.(room.name, update, id);
 			} catch (error) {
 				this.#log(`onCommitted failed for ${room.name}: ${String(error)}`);
 			}
-			onCommit();
+			onCommit(id);
 			this.compactWhenQuiet(room);
-		});
+		}, fail);
 	}
 
 	/**
@@ -80,7 +101,8 @@ export class Persistence {
 	}
 
 	async compact(room: Room): Promise<void> {
-		if (room.logRows === 0) return;
+		// a replica's state may lag the store: only the owner folds the log (several nodes)
+		if (room.logRows === 0 || room.replica) return;
 		const upTo = await this.#store.lastLogId(room.name);
 		// read the state after the id: every row up to it was accepted, so it is in the state
 		const rows = room.logRows;

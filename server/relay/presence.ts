@@ -40,9 +40,23 @@ export function removePresenceOf(room: Room, conn: Connection): AwarenessEntry[]
 	return gone;
 }
 
-/** Everyone's presence in the room, for a newcomer. */
+/** Everyone's presence in the room, for a newcomer (with several nodes, also those on other nodes). */
 export function presenceSnapshot(room: Room): AwarenessEntry[] {
-	return [...room.presence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state }));
+	const local = [...room.presence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state }));
+	if (room.remotePresence.size === 0) return local;
+	return local.concat([...room.remotePresence].map(([clientId, p]) => ({ clientId, clock: p.clock, state: p.state })));
+}
+
+/**
+ * Presence another node stamped and sent (several nodes): kept for newcomers here. A client id
+ * held by a socket on this node is never overwritten from elsewhere.
+ */
+export function acceptRemotePresence(room: Room, node: string, entries: AwarenessEntry[]): void {
+	for (const entry of entries) {
+		if (room.presence.has(entry.clientId)) continue;
+		if (entry.state === 'null') room.remotePresence.delete(entry.clientId);
+		else room.remotePresence.set(entry.clientId, { clock: entry.clock, state: entry.state, node });
+	}
 }
 
 /** The room's subscribers, other than `from`, whose grant lets them see presence. */

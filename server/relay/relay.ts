@@ -26,11 +26,12 @@ import { GrantInterner, type AccessResolver, type DocAccess } from './access.ts'
 import { decideAccess, refreshMembers, type AccessFilter } from './access-refresh.ts';
 import { readAwarenessUpdate, writeAwarenessUpdate } from './awareness.ts';
 import { Connection, type ConnectionIdentity, type RelaySocket, type Subscription } from './connection.ts';
+import type { ClusterHost, ClusterNode, ClusterVerdict, ClusterWrite } from './cluster.ts';
 import type { DocStorage, MergeParts } from './doc-store.ts';
 import { FanOut } from './fan-out.ts';
 import { Merger } from './merger.ts';
 import { Persistence } from './persistence.ts';
-import { acceptPresence, presenceAudience, presenceSnapshot, removePresenceOf } from './presence.ts';
+import { acceptPresence, acceptRemotePresence, presenceAudience, presenceSnapshot, removePresenceOf } from './presence.ts';
 import type { Room } from './room.ts';
 import { Rooms } from './rooms.ts';
 
@@ -122,6 +123,20 @@ export interface RelayOptions {
 	 * edits still work: the app finishes what onAccepted started (inbox activity, notifications).
 	 */
 	beforeClose?: (relay: Relay) => Promise<void>;
+	/**
+	 * Several nodes over one store (REDIS_URL): each document has one owner node that validates and
+	 * commits; the others forward their clients' writes to it and follow its stream (cluster.ts).
+	 * Without it nothing of that runs: the single-node path is the default.
+	 */
+	cluster?: ClusterNode;
+}
+
+/** A client id no write in this room has used yet. */
+function freshClientId(room: Room): number {
+	let id: number;
+	do id = Math.floor(Math.random() * 0x7fffffff) + 1;
+	while (room.isBound(id));
+	return id;
 }
 
 export class Relay {
@@ -140,6 +155,7 @@ export class Relay {
 	#sweep: NodeJS.Timeout;
 	#log: (message: string) => void;
 	#onAccepted: RelayOptions['onAccepted'];
+	#cluster: ClusterNode | null;
 	#beforeClose: RelayOptions['beforeClose'];
 	#closed = false;
 	/** Bumped by every access refresh, so a document opened meanwhile decides its access again. */
@@ -153,8 +169,23 @@ export class Relay {
 		this.#log = options.log ?? ((message) => console.log(`[relay] ${message}`));
 		this.#onAccepted = options.onAccepted;
 		this.#beforeClose = options.beforeClose;
-		this.#persistence = new Persistence(this.store, this.limits, this.#log, options.onCommitted);
-		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log);
+		this.#cluster = options.cluster ?? null;
+		const cluster = this.#cluster;
+		const onCommitted = options.onCommitted;
+		this.#persistence = cluster
+			? new Persistence(
+					this.store,
+					this.limits,
+					this.#log,
+					(doc, update, id) => {
+						onCommitted?.(doc, update);
+						if (id !== undefined) cluster.published(doc, id, update);
+					},
+					true
+				)
+			: new Persistence(this.store, this.limits, this.#log, onCommitted);
+		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log, cluster);
+		cluster?.bind(this.#clusterHost(), this.store);
 		this.#sweep = setInterval(() => {
 			this.#budgets.prune();
 			void this.#rooms.unloadIdle(this.limits.idleUnloadMs);
@@ -289,7 +320,7 @@ export class Relay {
 		sub.opening = null;
 		this.#send(conn, writeSyncStep2(doc, diff), true);
 		for (const frame of waiting) this.#send(conn, frame);
-		if (access.lane.presence && room.presence.size > 0)
+		if (access.lane.presence && (room.presence.size > 0 || room.remotePresence.size > 0))
 			this.#send(conn, writeAwareness(doc, writeAwarenessUpdate(presenceSnapshot(room))));
 	}
 
@@ -300,7 +331,7 @@ export class Relay {
 		room.leave(conn);
 		// presence of a connection that left is removed for everyone else
 		const gone = removePresenceOf(room, conn);
-		if (gone.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(gone)), conn);
+		if (gone.length > 0) this.#broadcastPresence(room, writeAwarenessUpdate(gone), conn);
 	}
 
 	// ---- writes -----------------------------------------------------------------------------
@@ -324,6 +355,10 @@ export class Relay {
 			this.#send(conn, writeNack(doc, writeId, ReasonCode.QuotaExceeded, 'Too many bytes written; this change was not saved, send it again in a moment'));
 			return;
 		}
+		if (this.#cluster && room.replica) {
+			const handled = await this.#forwardWrite(conn, room, writeId, update);
+			if (handled) return;
+		}
 		const verdict = validateWrite(room.index(), update, {
 			actorId,
 			lane: sub.ref.lane,
@@ -346,14 +381,131 @@ export class Relay {
 		room.accept(verdict.update, actorId, verdict.newBindings);
 		// fan-out first: it is scheduled before the commit, so the commit's work never delays it
 		this.#fanOut.forward(room, verdict.update, conn);
-		this.#persistence.persist(room, verdict.update, actorId, verdict.newBindings, () => {
-			this.#send(conn, writeAck(doc, writeId));
-			try {
-				this.#onAccepted?.(doc, verdict.update, actorId, this);
-			} catch (error) {
-				this.#log(`onAccepted failed for ${doc}: ${String(error)}`);
+		this.#persistence.persist(
+			room,
+			verdict.update,
+			actorId,
+			verdict.newBindings,
+			() => {
+				this.#send(conn, writeAck(doc, writeId));
+				this.#accepted(doc, verdict.update, actorId);
+			},
+			// several nodes: another node claimed the document before this commit; nothing was stored
+			() => this.#send(conn, writeNack(doc, writeId, ReasonCode.ServerError, 'This change was not saved; send it again'))
+		);
+	}
+
+	#accepted(doc: string, update: Uint8Array, actorId: string): void {
+		try {
+			this.#onAccepted?.(doc, update, actorId, this);
+		} catch (error) {
+			this.#log(`onAccepted failed for ${doc}: ${String(error)}`);
+		}
+	}
+
+	/**
+	 * A replica's write: the owner validates and commits it, and its stream brings it back to this
+	 * room. False when this node became the owner meanwhile (the caller validates it here).
+	 */
+	async #forwardWrite(conn: Connection, room: Room, writeId: number, update: Uint8Array): Promise<boolean> {
+		room.forwarding++;
+		let result: ClusterVerdict | { kind: 'owner' };
+		try {
+			result = await this.#cluster!.forward({ doc: room.name, userId: conn.identity.userId, name: conn.identity.name, update });
+		} finally {
+			room.forwarding--;
+		}
+		if (result.kind === 'owner') return false;
+		if (result.kind === 'ack') {
+			// the owner's stream brings it too; applied now, this node's readers need not wait for it
+			room.accept(update, conn.identity.userId, []);
+			this.#fanOut.forward(room, update, conn);
+			this.#send(conn, writeAck(room.name, writeId));
+		} else {
+			this.#send(conn, writeNack(room.name, writeId, result.reason as ReasonCode, result.message ?? 'This change was not saved'));
+		}
+		return true;
+	}
+
+	/** The owner's side of a forwarded write: the same checks as a local one, access decided here. */
+	async #handleForwarded(write: ClusterWrite): Promise<ClusterVerdict> {
+		// not a ReasonCode: the origin node retries it (ReasonCode.NotOwner is the validator's refusal)
+		const notOwner: ClusterVerdict = { kind: 'nack', reason: 'moved' };
+		const room = this.#rooms.get(write.doc);
+		if (!room || room.replica || this.#cluster?.tokenOf(write.doc) === undefined) return notOwner;
+		const system = write.userId === SYSTEM_ACTOR;
+		let update = write.update;
+		let newBindings: Array<[number, string]>;
+		if (system) {
+			// a server edit made on another node: trusted as serverEdit is; its fresh client id is bound to the server
+			newBindings = [...Y.parseUpdateMeta(update).from.keys()].filter((client) => !room.isBound(client)).map((client) => [client, SYSTEM_ACTOR]);
+		} else {
+			const access = await this.#docAccess(write.userId, room.ref);
+			if (access.role === 'none') return { kind: 'nack', reason: ReasonCode.Forbidden, message: 'You do not have access to this document' };
+			const cap = access.role === AccessRole.Guest ? this.limits.guestMaxDocBytes : this.limits.maxDocBytes;
+			if (room.byteSize() + update.byteLength > cap)
+				return { kind: 'nack', reason: ReasonCode.DocumentFull, message: `This document is at its size limit (${cap >> 20} MiB); this change was not saved` };
+			const verdict = validateWrite(room.index(), update, {
+				actorId: write.userId,
+				lane: room.ref.lane,
+				canWrite: access.lane.write,
+				canModerate: access.lane.moderate === true,
+				actorName: write.name ?? '',
+				isMember: (userId) => room.members?.has(userId) ?? false,
+				labelExists: (labelId) => room.labels?.hasRecord('labels', labelId) ?? false,
+				maxUpdateBytes: this.limits.maxUpdateBytes
+			});
+			if (!verdict.ok) return { kind: 'nack', reason: verdict.reason, message: verdict.message };
+			if (verdict.duplicate) return new Promise((resolve) => this.#persistence.queue.push(null, () => resolve({ kind: 'ack' })));
+			update = verdict.update;
+			newBindings = verdict.newBindings;
+		}
+		if (this.#rooms.get(write.doc) !== room || room.replica) return notOwner;
+		room.accept(update, write.userId, newBindings);
+		this.#fanOut.forward(room, update, null);
+		return new Promise((resolve) =>
+			this.#persistence.persist(
+				room,
+				update,
+				write.userId,
+				newBindings,
+				() => {
+					if (!system) this.#accepted(write.doc, update, write.userId);
+					resolve({ kind: 'ack' });
+				},
+				() => resolve(notOwner)
+			)
+		);
+	}
+
+	/** What the cluster node may ask of this relay (cluster.ts). */
+	#clusterHost(): ClusterHost {
+		return {
+			handleForwarded: (write) => this.#handleForwarded(write),
+			applyRemote: (doc, update) => {
+				const room = this.#rooms.get(doc);
+				if (!room || !room.replica) return;
+				room.accept(update, SYSTEM_ACTOR, []);
+				this.#fanOut.forward(room, update, null);
+			},
+			promote: async (doc) => {
+				const room = this.#rooms.get(doc);
+				if (!room) return;
+				room.becomeOwner(await this.store.load(doc));
+			},
+			demote: (doc) => {
+				const room = this.#rooms.get(doc);
+				if (room) room.replica = true;
+			},
+			remotePresence: (doc, node, data) => {
+				const room = this.#rooms.get(doc);
+				const entries = room ? readAwarenessUpdate(data) : null;
+				if (!room || !entries) return;
+				acceptRemotePresence(room, node, entries);
+				const frame = writeAwareness(doc, data);
+				for (const conn of room.subscribers) if (conn.subs.get(doc)?.access.lane.presence) this.#sendDoc(conn, doc, frame);
 			}
-		});
+		};
 	}
 
 	/**
@@ -366,17 +518,53 @@ export class Relay {
 		const room = await this.#rooms.open(doc, ref, null);
 		const ydoc = new Y.Doc({ gc: false });
 		Y.applyUpdate(ydoc, await room.stateAsync());
-		ydoc.clientID = room.serverClientId();
+		// a replica may not know the server's latest clock in this document: a fresh client id
+		// cannot collide with one the owner has seen (several nodes)
+		const replica = this.#cluster !== null && room.replica;
+		ydoc.clientID = replica ? freshClientId(room) : room.serverClientId();
 		const updates: Uint8Array[] = [];
 		ydoc.on('update', (update: Uint8Array) => updates.push(update));
 		ydoc.transact(() => edit(ydoc));
 		ydoc.destroy();
 		if (updates.length === 0) return;
 		const update = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+		if (replica && (await this.#serverEditForwarded(room, update))) return;
 		const newBindings: Array<[number, string]> = room.isBound(ydoc.clientID) ? [] : [[ydoc.clientID, SYSTEM_ACTOR]];
 		room.accept(update, SYSTEM_ACTOR, newBindings);
-		await new Promise<void>((resolve) => this.#persistence.persist(room, update, SYSTEM_ACTOR, newBindings, resolve));
+		let stored = await new Promise<boolean>((resolve) =>
+			this.#persistence.persist(room, update, SYSTEM_ACTOR, newBindings, () => resolve(true), () => resolve(false))
+		);
+		// several nodes: another node claimed the document meanwhile; it stores the edit instead
+		if (!stored) stored = await this.#serverEditForwarded(room, update, true);
+		if (!stored) throw new Error(`could not store a server edit of ${doc}`);
 		this.#fanOut.forward(room, update, null);
+	}
+
+	/** A server edit on a replica goes to the owner; false when this node owns the document after all. */
+	async #serverEditForwarded(room: Room, update: Uint8Array, applied = false): Promise<boolean> {
+		room.forwarding++;
+		try {
+			for (;;) {
+				const result = await this.#cluster!.forward({ doc: room.name, userId: SYSTEM_ACTOR, update });
+				if (result.kind === 'ack') break;
+				if (result.kind === 'owner') {
+					if (!applied) return false;
+					// owner again after a takeover: store it here (it is already in the room)
+					const bindings: Array<[number, string]> = [...Y.parseUpdateMeta(update).from.keys()].filter((c) => !room.isBound(c)).map((c) => [c, SYSTEM_ACTOR]);
+					const ok = await new Promise<boolean>((resolve) => this.#persistence.persist(room, update, SYSTEM_ACTOR, bindings, () => resolve(true), () => resolve(false)));
+					if (ok) return true;
+					continue;
+				}
+				throw new Error(`the owner of ${room.name} refused a server edit: ${result.reason}`);
+			}
+		} finally {
+			room.forwarding--;
+		}
+		if (!applied) {
+			room.accept(update, SYSTEM_ACTOR, []);
+			this.#fanOut.forward(room, update, null);
+		}
+		return true;
 	}
 
 	/** Whether any connection has the document open now. */
@@ -411,11 +599,14 @@ export class Relay {
 			return;
 		}
 		const accepted = acceptPresence(room, conn, sub, entries);
-		if (accepted.length > 0) this.#broadcastPresence(room, writeAwareness(doc, writeAwarenessUpdate(accepted)), conn);
+		if (accepted.length > 0) this.#broadcastPresence(room, writeAwarenessUpdate(accepted), conn);
 	}
 
-	#broadcastPresence(room: Room, frame: Uint8Array, from: Connection): void {
+	/** Presence stamped here goes to this room's other sockets and, with several nodes, to the other nodes. */
+	#broadcastPresence(room: Room, data: Uint8Array, from: Connection): void {
+		const frame = writeAwareness(room.name, data);
 		for (const conn of presenceAudience(room, from)) this.#sendDoc(conn, room.name, frame);
+		this.#cluster?.presence(room.name, data);
 	}
 
 	// ---- access changes ---------------------------------------------------------------------
@@ -530,6 +721,7 @@ export class Relay {
 			await this.#persistence.compact(room).catch((error) => this.#log(`compacting ${room.name} failed: ${String(error)}`));
 		}
 		this.#persistence.queue.close();
+		await this.#cluster?.stop().catch((error) => this.#log(`leaving the cluster failed: ${String(error)}`));
 		await this.#merger.close();
 	}
 }

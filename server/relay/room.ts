@@ -20,6 +20,8 @@ export class Room {
 	readonly subscribers = new Set<Connection>();
 	/** Presence by Yjs client id; a client id belongs to the connection that first used it here. */
 	readonly presence = new Map<number, PresenceState>();
+	/** Presence stamped by other nodes' sockets (several nodes), by client id, with the node that holds the socket. */
+	readonly remotePresence = new Map<number, { clock: number; state: string; node: string }>();
 	/** Updates accepted this event-loop turn, to be sent to subscribers as one frame. */
 	outgoing: Array<{ update: Uint8Array; from: Connection | null }> = [];
 	/** A compaction of this room is running. */
@@ -35,6 +37,13 @@ export class Room {
 	labels: Room | null = null;
 	/** Rooms that keep this one loaded (an org's labels room while its internal rooms are loaded). */
 	pins = 0;
+	/**
+	 * Several nodes (server/relay/cluster.ts): another node owns this document; this room follows
+	 * the owner's stream and forwards its clients' writes. Always false on a single node.
+	 */
+	replica = false;
+	/** Forwarded writes of this room's clients awaiting the owner's answer (never unloaded meanwhile). */
+	forwarding = 0;
 
 	/**
 	 * The document as parts whose merge is the whole state: older parts are merged runs, newer ones
@@ -91,6 +100,25 @@ export class Room {
 	/** An accepted write was queued for storage. */
 	queued(): void {
 		this.#uncommitted++;
+	}
+
+	/** A queued write will never be stored by this node (it lost the document). */
+	unqueued(): void {
+		this.#uncommitted--;
+	}
+
+	/**
+	 * This node became the document's owner: `stored` was loaded after its claim, so it holds every
+	 * committed row. Merged with what the room held; bindings and the index are rebuilt from it.
+	 */
+	becomeOwner(stored: { state: Uint8Array; bindings: Map<number, string>; logRows: number }): void {
+		this.#parts.push(stored.state);
+		for (const [client, user] of stored.bindings) this.#bindings.set(client, user);
+		this.#index = null;
+		this.#logRows = stored.logRows;
+		this.#logBytes = 0;
+		this.replica = false;
+		if (this.#parts.length >= FOLD_AT_PARTS) this.#fold();
 	}
 
 	/** A queued write of `bytes` was stored as one log row. */

@@ -1,11 +1,14 @@
 // Group commit: every accepted update waits here until the transaction that stores it has
 // committed; only then is its sender acknowledged (DESIGN.md §5). One transaction is in flight at
 // a time, and it takes everything that queued up meanwhile, so the cost of a commit is shared.
-import type { DocStorage, PendingRow } from './doc-store.ts';
+import { FencedOut, type DocStorage, type PendingRow } from './doc-store.ts';
 
 interface Entry {
 	row: PendingRow | null; // null: an acknowledgement that only has to wait for the rows queued before it
-	onCommit: () => void;
+	/** With the row's log id when the store returns ids (several nodes publish it). */
+	onCommit: (id?: number) => void;
+	/** The row can never be stored by this node (it lost the document: FencedOut); nothing was stored. */
+	onFail?: (error: unknown) => void;
 }
 
 export class WriteQueue {
@@ -18,15 +21,17 @@ export class WriteQueue {
 	/** The next transaction does not start before this (performance.now()): see #flush. */
 	#nextAt = 0;
 	#onError: (error: unknown) => void;
+	#withIds: boolean;
 
-	constructor(store: DocStorage, onError: (error: unknown) => void) {
+	constructor(store: DocStorage, onError: (error: unknown) => void, withIds = false) {
+		this.#withIds = withIds;
 		this.#store = store;
 		this.#onError = onError;
 	}
 
 	/** Queues a row; `onCommit` runs once it is durably stored. */
-	push(row: PendingRow | null, onCommit: () => void): void {
-		this.#queue.push({ row, onCommit });
+	push(row: PendingRow | null, onCommit: (id?: number) => void, onFail?: (error: unknown) => void): void {
+		this.#queue.push({ row, onCommit, onFail });
 		this.#schedule();
 	}
 
@@ -56,14 +61,24 @@ export class WriteQueue {
 		if (batch.length === 0) return;
 		const rows = batch.flatMap((entry) => (entry.row ? [entry.row] : []));
 		const began = performance.now();
+		let ids: number[] | undefined;
 		try {
-			await this.#store.append(rows);
+			if (this.#withIds && this.#store.appendReturningIds) ids = await this.#store.appendReturningIds(rows);
+			else await this.#store.append(rows);
 			// The local driver commits on the event loop: after a commit that took t ms, the next waits
 			// t ms, so storing takes at most about half the loop and a slow commit (a WAL checkpoint)
 			// makes the next transaction larger rather than the relay slower. Acks wait; fan-out does not.
 			const now = performance.now();
 			this.#nextAt = now + (now - began);
 		} catch (error) {
+			if (error instanceof FencedOut) {
+				// another node claimed these documents: their rows can never be stored here, the rest can
+				const lost = new Set(error.docs);
+				const kept = batch.filter((entry) => !entry.row || !lost.has(entry.row.doc));
+				for (const entry of batch) if (entry.row && lost.has(entry.row.doc)) entry.onFail?.(error);
+				this.#queue = kept.concat(this.#queue);
+				return;
+			}
 			// Nothing was acknowledged: put the batch back in front and retry; the senders keep
 			// their writes pending until then, so nothing is lost.
 			this.#onError(error);
@@ -73,7 +88,8 @@ export class WriteQueue {
 			return;
 		}
 		this.#retryMs = 50;
-		for (const entry of batch) entry.onCommit();
+		let i = 0;
+		for (const entry of batch) entry.onCommit(entry.row && ids ? ids[i++] : undefined);
 	}
 
 	/** Resolves when everything queued so far is stored. */

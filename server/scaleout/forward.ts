@@ -11,10 +11,12 @@ export const replyChannel = (nodeId: string) => `parley:reply:${nodeId}`;
 export interface ForwardedWrite {
 	doc: string;
 	userId: string;
+	/** The writer's display name (the owner's validator names a moderator's removal with it). */
+	name?: string;
 	update: Uint8Array;
 }
 
-export type Verdict = { kind: 'ack' } | { kind: 'nack'; reason: string };
+export type Verdict = { kind: 'ack' } | { kind: 'nack'; reason: string; message?: string };
 export type ForwardResult = Verdict | { kind: 'timeout' };
 
 interface Wire {
@@ -22,6 +24,7 @@ interface Wire {
 	from: string;
 	doc: string;
 	userId: string;
+	name?: string;
 	update: string; // base64
 }
 
@@ -57,7 +60,7 @@ export class Forwarder {
 	/** Sends a write to its owner and waits for the verdict, or `timeout`. */
 	forward(owner: string, write: ForwardedWrite): Promise<ForwardResult> {
 		const id = `${this.#o.nodeId}:${++this.#seq}`;
-		const wire: Wire = { id, from: this.#o.nodeId, doc: write.doc, userId: write.userId, update: Buffer.from(write.update).toString('base64') };
+		const wire: Wire = { id, from: this.#o.nodeId, doc: write.doc, userId: write.userId, name: write.name, update: Buffer.from(write.update).toString('base64') };
 		return new Promise<ForwardResult>((resolve) => {
 			const timer = setTimeout(() => {
 				this.#waiting.delete(id);
@@ -90,7 +93,7 @@ export class Forwarder {
 		}
 		let verdict: Verdict;
 		try {
-			verdict = await this.#o.handle({ doc: wire.doc, userId: wire.userId, update: new Uint8Array(Buffer.from(wire.update, 'base64')) });
+			verdict = await this.#o.handle({ doc: wire.doc, userId: wire.userId, name: wire.name, update: new Uint8Array(Buffer.from(wire.update, 'base64')) });
 		} catch (error) {
 			// a commit that failed (fenced out, database down) was not stored: say so, never ack
 			verdict = { kind: 'nack', reason: error instanceof Error && error.name === 'FencedOut' ? 'not-owner' : 'store-failed' };

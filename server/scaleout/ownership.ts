@@ -2,7 +2,7 @@
 // node that may claim, the claim's token in PostgreSQL decides who may commit. Losing the lease
 // only stops this node from trying; the fence in the store is what makes a stale owner harmless.
 import type { Redis } from 'ioredis';
-import type { PgDocStore } from '../relay/doc-store-pg.ts';
+import type { ClaimStore } from '../relay/doc-store.ts';
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -18,7 +18,7 @@ interface Held {
 
 export interface OwnershipOptions {
 	redis: Redis;
-	store: PgDocStore;
+	store: ClaimStore;
 	nodeId: string;
 	leaseMs: number;
 	/** Called once when this node stops owning a document it held (renewal refused or timed out). */
@@ -78,6 +78,11 @@ export class Ownership {
 		clearInterval(held.timer);
 		this.#held.delete(doc);
 		await this.#o.redis.eval(RELEASE, 1, leaseKey(doc), this.#o.nodeId);
+	}
+
+	/** The documents this node holds now. */
+	heldDocs(): string[] {
+		return [...this.#held.keys()];
 	}
 
 	/** Stops renewing everything without releasing (a shutdown: leases expire by themselves). */

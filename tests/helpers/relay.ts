@@ -36,10 +36,14 @@ export interface TestRelay {
 }
 
 /** Starts a relay on port 0 over a fresh database file (or `dir`'s, shared with another node; with `redisUrl`, one of several nodes). */
-export async function startRelay(options: AppOptions & { dir?: string; redisUrl?: string } = {}): Promise<TestRelay> {
+export async function startRelay(options: AppOptions & { dir?: string; redisUrl?: string; keepDir?: boolean } = {}): Promise<TestRelay> {
 	const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'parley-relay-'));
 	const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
-	const database = await createApp({ ...readConfig(), databaseUrl, redisUrl: options.redisUrl ?? null }, { limits: options.limits, log: options.log ?? (() => {}) });
+	const database = await createApp({ ...readConfig(), databaseUrl, redisUrl: options.redisUrl ?? null }, {
+		limits: options.limits,
+		log: options.log ?? (() => {}),
+		cluster: options.cluster
+	});
 	const endpoint = createSyncEndpoint(database, { origin: null });
 	const server = http.createServer((_req, res) => res.writeHead(404).end());
 	server.on('upgrade', (req, socket, head) => endpoint.handleUpgrade(req, socket, head));
@@ -100,7 +104,8 @@ export async function startRelay(options: AppOptions & { dir?: string; redisUrl?
 			await endpoint.close();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 			await database.close();
-			fs.rmSync(dir, { recursive: true, force: true });
+			// a node of several over one file leaves it to the others (the test removes it)
+			if (!options.keepDir) fs.rmSync(dir, { recursive: true, force: true });
 		}
 	};
 }

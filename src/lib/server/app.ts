@@ -4,6 +4,8 @@
 // and the test helpers. No other module keeps state that outlives a request.
 import { Relay, type RelayLimits } from '../../../server/relay/relay.ts';
 import { DocStore } from '../../../server/relay/doc-store.ts';
+import { RedisClusterNode, type ClusterNodeOptions } from '../../../server/scaleout/cluster-node.ts';
+import { randomUUID } from 'node:crypto';
 import type { App } from './app-types.ts';
 import { openDatabase } from './db/index.ts';
 import { readConfig, type Config } from './config.ts';
@@ -23,6 +25,8 @@ export type { App } from './app-types.ts';
 export interface AppOptions {
 	limits?: Partial<RelayLimits>;
 	log?: (message: string) => void;
+	/** With REDIS_URL: lease and forwarding times of this node (tests shorten them). */
+	cluster?: Pick<ClusterNodeOptions, 'leaseMs' | 'forwardTimeoutMs' | 'retryForMs'>;
 }
 
 /** Opens the database of `config` and builds the app over it. */
@@ -33,10 +37,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 	// every committed update (client or server) marks its document for the search index, which
 	// re-reads a dirty lane once it is quiet (or every few seconds at most), off the write path (search-indexer.ts)
 	const searchIndex = createIndexer(database.client, (doc) => relay.readState(doc), (userId) => readName(app, userId), { log: options.log });
+	// with REDIS_URL: several nodes serve the same documents; each has one owner that commits (cluster-node.ts)
+	const cluster = config.redisUrl ? new RedisClusterNode({ nodeId: randomUUID(), redisUrl: config.redisUrl, log: options.log, ...options.cluster }) : null;
 	const relay = new Relay({
 		// the relay imports nothing of the app: it is handed the facts (through policy.ts) and the storage
 		access: createRelayAccess(database.client),
-		store: (merge) => new DocStore(database.client, merge),
+		// several nodes: every append and compaction is fenced by this node's claim on the document
+		store: (merge) => new DocStore(database.client, merge, cluster ? (doc) => cluster.tokenOf(doc) : undefined),
+		cluster: cluster ?? undefined,
 		limits: options.limits,
 		log: options.log,
 		onCommitted: (doc) => searchIndex.mark(doc),
@@ -53,6 +61,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 		}
 	});
 	// with REDIS_URL: access changes reach the sockets of every node (access-change.ts), and rate limits are shared
+	await cluster?.start();
 	const bus = config.redisUrl ? await startAccessBus(config.redisUrl, relay, options.log) : null;
 	let closing: Promise<void> | null = null;
 	const app: App = {

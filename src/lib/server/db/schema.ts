@@ -166,6 +166,18 @@ export const docSnapshots = sqliteTable('doc_snapshots', {
 	updatedAt: integer('updated_at').notNull()
 });
 
+/**
+ * The fencing token of each document's owner node, for several nodes over one database file
+ * (docs/ARCHITECTURE.md, "Several nodes"): only the holder of the latest token may append. Unused
+ * by the embedded default.
+ */
+export const docOwners = sqliteTable('doc_owners', {
+	doc: text('doc').primaryKey(),
+	token: integer('token').notNull(),
+	nodeId: text('node_id').notNull(),
+	claimedAt: integer('claimed_at').notNull()
+});
+
 /** A Yjs client id is bound to the first user that wrote with it, per document. */
 export const docClients = sqliteTable(
 	'doc_clients',
