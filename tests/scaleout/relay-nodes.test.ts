@@ -1,15 +1,21 @@
 // Three relay nodes over one database file and one real Redis (REDIS_URL set), each a real app on
 // port 0 with real sockets: clients spread over the nodes chat and edit tasks live and converge
 // with every acknowledged write present, whichever node owns the document; internal-lane
-// canaries written on any node never reach a guest socket on any node.
+// canaries written on any node never reach a guest socket on any node. And, shaped after
+// hocuspocus#1151 (three nodes, a stale replica): a node that missed committed updates serves a
+// client from its stale copy, that client writes, and no content is lost or deleted anywhere.
+// Presence crosses nodes too, stamped by the node that holds the socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { MessageType, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { MessageType, writeAwareness, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { readAwarenessUpdate, writeAwarenessUpdate } from '../../server/relay/awareness.ts';
 import { orgDoc, OrgLane } from '../../src/lib/shared/doc-names.ts';
 import { open, setUp, startRelay, until, type RawClient, type TestRelay } from '../relay/fixture.ts';
+import { Redis } from 'ioredis';
+import { streamKey } from '../../server/scaleout/doc-stream.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { applyRemote, chatMessage, createWriter } from '../helpers/ydoc.ts';
 
@@ -168,5 +174,98 @@ describe('three nodes serve one conversation (REDIS_URL set)', () => {
 				expect(frame.doc.startsWith('o/')).toBe(false);
 			}
 		}
+	}, 30_000);
+
+	it('a stale replica (it missed committed updates) deletes nothing: every node converges on all of it (hocuspocus#1151)', async () => {
+		const s = await setUp(nodes[0], { members: ['Alice', 'Bob', 'Carol', 'Dave'] });
+		const alice = await nodes[0].connect(s.people.Alice.cookie);
+		expect((await open(alice, s.docs.chat)).role).toBe('member'); // node 0 owns the chat from here
+		const bob = await nodes[1].connect(s.people.Bob.cookie);
+		const carol = await nodes[2].connect(s.people.Carol.cookie);
+		await open(bob, s.docs.chat);
+		await open(carol, s.docs.chat);
+		const writers = new Map<RawClient, ReturnType<typeof createWriter>>();
+		const say = async (client: RawClient, name: string, key: string) => {
+			if (!writers.has(client)) writers.set(client, createWriter(7500 + writers.size));
+			const w = writers.get(client)!;
+			const record = chatMessage(s.people[name].id, key, `${name}: ${key}`);
+			w.doc.getMap('messages').set(record.id, record);
+			expect((await send(client, s.docs.chat, w.take())).type).toBe(MessageType.Ack);
+			return record.id;
+		};
+		const all = [await say(alice, 'Alice', 'm1'), await say(bob, 'Bob', 'm2')];
+		await until(() => keys(replicaOf(carol, s.docs.chat), 'messages').length === 2, 'Carol on node 2 has both', 10_000);
+
+		// the stream cannot take entries (its key holds a string): commits go on, their publishes fail,
+		// and nodes 1 and 2 miss them, as when an owner dies between a commit and its publish
+		const raw = new Redis(redis.url);
+		try {
+			await raw.set(streamKey(s.docs.chat), 'not a stream');
+			all.push(await say(alice, 'Alice', 'm3'));
+			// Dave opens on node 2 from its stale copy: the test really has a stale replica
+			const dave = await nodes[2].connect(s.people.Dave.cookie);
+			const { state } = await open(dave, s.docs.chat);
+			const stale = new Y.Doc();
+			Y.applyUpdate(stale, state!);
+			expect(keys(stale, 'messages')).not.toContain(all[2]);
+			// the stale node's client and another node's client write; their writes go to the owner
+			all.push(await say(dave, 'Dave', 'm4'), await say(bob, 'Bob', 'm5'));
+			await raw.del(streamKey(s.docs.chat));
+			all.push(await say(alice, 'Alice', 'm6'));
+			// the next entry's prev shows the gap: the stale nodes refill from the store
+			const expected = [...all].sort();
+			for (const client of [alice, bob, carol, dave])
+				await until(() => keys(replicaOf(client, s.docs.chat), 'messages').join() === expected.join(), 'every client converged', 10_000);
+			for (const node of nodes) {
+				const late = await node.connect(s.people.Carol.cookie);
+				const opened = await open(late, s.docs.chat);
+				const ydoc = new Y.Doc();
+				Y.applyUpdate(ydoc, opened.state!);
+				expect(keys(ydoc, 'messages')).toEqual(expected);
+				// nothing was deleted: each message still has its text
+				for (const key of expected) expect((ydoc.getMap('messages').get(key) as { text: string }).text).toContain(key.split(':')[1]);
+				late.close();
+			}
+		} finally {
+			raw.disconnect();
+		}
+	}, 60_000);
+
+	it('presence crosses nodes, stamped by the node holding the socket; a newcomer elsewhere gets it; leaving clears it', async () => {
+		const s = await setUp(nodes[0], { members: ['Alice', 'Bob', 'Carol'], guests: ['Gus'] });
+		const alice = await nodes[0].connect(s.people.Alice.cookie);
+		const bob = await nodes[1].connect(s.people.Bob.cookie);
+		const gus = await nodes[2].connect(s.people.Gus.cookie);
+		for (const client of [alice, bob, gus]) await open(client, s.docs.chat);
+		await open(alice, s.docs.internal);
+		await open(bob, s.docs.internal);
+		/** The presence states (by client id) a client has heard of on a document. */
+		const heard = (client: RawClient, doc: string) => {
+			const states = new Map<number, string>();
+			for (const frame of client.frames) {
+				if (frame.type !== MessageType.Awareness || frame.doc !== doc) continue;
+				for (const entry of readAwarenessUpdate(frame.data) ?? []) states.set(entry.clientId, entry.state);
+			}
+			return states;
+		};
+		// Alice claims to be Bob: the node holding her socket stamps her own identity
+		alice.send(writeAwareness(s.docs.chat, writeAwarenessUpdate([{ clientId: 9101, clock: 1, state: JSON.stringify({ typing: true, user: { id: s.people.Bob.id, name: 'Bob' } }) }])));
+		alice.send(writeAwareness(s.docs.internal, writeAwarenessUpdate([{ clientId: 9102, clock: 1, state: JSON.stringify({ viewing: true }) }])));
+		for (const client of [bob, gus]) await until(() => heard(client, s.docs.chat).has(9101), 'presence reached the other nodes', 10_000);
+		const seen = JSON.parse(heard(bob, s.docs.chat).get(9101)!);
+		expect(seen.typing).toBe(true);
+		expect(seen.user).toMatchObject({ id: s.people.Alice.id, name: 'Alice', role: 'member' });
+		expect(JSON.parse(heard(gus, s.docs.chat).get(9101)!).user.id).toBe(s.people.Alice.id);
+		await until(() => heard(bob, s.docs.internal).has(9102), 'internal presence reached Bob', 10_000);
+		// a newcomer on the third node gets who is there with its document
+		const carol = await nodes[2].connect(s.people.Carol.cookie);
+		await open(carol, s.docs.chat);
+		await until(() => heard(carol, s.docs.chat).has(9101), 'the newcomer got the presence of a socket on another node', 10_000);
+		// Alice closes the document: everyone elsewhere hears she left
+		alice.close();
+		for (const client of [bob, gus, carol]) await until(() => heard(client, s.docs.chat).get(9101) === 'null', 'leaving reached the other nodes', 10_000);
+		// nothing of the internal lane reached the guest, presence included
+		expect(gus.frames.some((f) => f.doc === s.docs.internal && f.type === MessageType.Awareness)).toBe(false);
+		expect(heard(gus, s.docs.chat).has(9102)).toBe(false);
 	}, 30_000);
 });

@@ -1,0 +1,134 @@
+// The owner of a document dies (SIGKILL, a node in its own process) while clients on it and on a
+// second node write: the second node takes the document over once the dead node's lease runs
+// out, its client's writes go on being acknowledged, the dead node's client resends what was not
+// acknowledged to the surviving node, and no acknowledged write is lost. One database file, one
+// real Redis, REDIS_URL set on both nodes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { MessageType, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
+import { PROTOCOL_VERSION } from '../../src/lib/shared/protocol.ts';
+import { open, setUp, startRelay, RawClient, type TestRelay } from '../relay/fixture.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+
+let redis: TestRedis;
+let dir: string;
+let survivor: TestRelay;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+	redis = await startRedis();
+	dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-takeover-'));
+	survivor = await startRelay({ dir, redisUrl: redis.url, keepDir: true });
+}, 60_000);
+
+afterAll(async () => {
+	for (const child of children) child.kill('SIGKILL');
+	await survivor?.close();
+	await redis?.stop();
+	if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+/** A node in its own process over the same file and Redis (killed with SIGKILL by the test). */
+function startNode(): Promise<{ child: ChildProcess; port: number }> {
+	const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/relay-child.ts'], {
+		env: { ...process.env, DATABASE_URL: survivor.databaseUrl, REDIS_URL: redis.url },
+		stdio: ['ignore', 'pipe', 'inherit']
+	});
+	children.push(child);
+	return new Promise((resolve, reject) => {
+		let out = '';
+		child.stdout!.on('data', (chunk) => {
+			out += chunk;
+			const match = /READY (\d+)/.exec(out);
+			if (match) resolve({ child, port: Number(match[1]) });
+		});
+		child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
+	});
+}
+
+let writeId = 0;
+
+function answerOf(client: RawClient, doc: string, id: number, timeoutMs: number, from: number): Promise<Frame> {
+	return client.waitFor((f) => (f.type === MessageType.Ack || f.type === MessageType.Nack) && f.doc === doc && f.writeId === id, timeoutMs, from);
+}
+
+describe('the owner node is killed (SIGKILL)', () => {
+	it('the surviving node takes over: its clients keep writing and no acknowledged write is lost', async () => {
+		const s = await setUp(survivor, { members: ['Alice', 'Bob'] });
+		const doomed = await startNode();
+		const origin = `http://127.0.0.1:${doomed.port}`;
+		const alice = await RawClient.connect(`ws://127.0.0.1:${doomed.port}/sync?v=${PROTOCOL_VERSION}`, { Cookie: s.people.Alice.cookie, Origin: origin });
+		// Alice opens first, on the doomed node: it owns the chat
+		expect((await open(alice, s.docs.chat)).role).toBe('member');
+		const bob = await survivor.connect(s.people.Bob.cookie);
+		expect((await open(bob, s.docs.chat)).role).toBe('member');
+
+		const aliceWriter = createWriter(8100);
+		const bobWriter = createWriter(8200);
+		const acked = new Set<string>();
+		// Alice's writes, by id: the bytes she would resend after reconnecting
+		const aliceSent: Array<{ id: number; key: string; update: Uint8Array }> = [];
+		const aliceSays = (n: number) => {
+			const record = chatMessage(s.people.Alice.id, `a${n}`, `Alice ${n}`);
+			aliceWriter.doc.getMap('messages').set(record.id, record);
+			const sent = { id: ++writeId, key: record.id, update: aliceWriter.take() };
+			aliceSent.push(sent);
+			alice.send(writeWrite(s.docs.chat, sent.id, sent.update));
+			return sent;
+		};
+		const bobSays = async (n: number) => {
+			const record = chatMessage(s.people.Bob.id, `b${n}`, `Bob ${n}`);
+			bobWriter.doc.getMap('messages').set(record.id, record);
+			const id = ++writeId;
+			const from = bob.frames.length;
+			bob.send(writeWrite(s.docs.chat, id, bobWriter.take()));
+			// long enough for the dead owner's lease to run out and the takeover to happen
+			const answer = await answerOf(bob, s.docs.chat, id, 30_000, from);
+			expect(answer.type).toBe(MessageType.Ack);
+			acked.add(record.id);
+		};
+
+		// both write while the owner is alive (Bob's writes are forwarded to it)
+		for (let n = 0; n < 5; n++) {
+			const sent = aliceSays(n);
+			expect((await answerOf(alice, s.docs.chat, sent.id, 5000, 0)).type).toBe(MessageType.Ack);
+			acked.add(sent.key);
+			await bobSays(n);
+		}
+		// a burst from Alice, and the owner is killed while it is in flight
+		for (let n = 5; n < 25; n++) aliceSays(n);
+		doomed.child.kill('SIGKILL');
+		await alice.closed(5000);
+		for (const frame of alice.frames) {
+			if (frame.type !== MessageType.Ack) continue;
+			const sent = aliceSent.find((w) => w.id === frame.writeId);
+			if (sent) acked.add(sent.key);
+		}
+		// Bob keeps writing on the surviving node: every write is acknowledged, after the takeover
+		for (let n = 5; n < 10; n++) await bobSays(n);
+
+		// Alice's client reconnects to the surviving node and resends what was not acknowledged
+		const back = await survivor.connect(s.people.Alice.cookie);
+		await open(back, s.docs.chat);
+		const ackedIds = new Set(alice.frames.flatMap((f) => (f.type === MessageType.Ack ? [f.writeId] : [])));
+		for (const sent of aliceSent.filter((w) => !ackedIds.has(w.id))) {
+			const from = back.frames.length;
+			back.send(writeWrite(s.docs.chat, sent.id, sent.update));
+			expect((await answerOf(back, s.docs.chat, sent.id, 10_000, from)).type).toBe(MessageType.Ack);
+			acked.add(sent.key);
+		}
+
+		const late = await survivor.connect(s.people.Bob.cookie);
+		const { state } = await open(late, s.docs.chat);
+		const ydoc = new Y.Doc();
+		Y.applyUpdate(ydoc, state!);
+		const stored = new Set(ydoc.getMap('messages').keys());
+		expect([...acked].filter((key) => !stored.has(key))).toEqual([]);
+		expect(acked.size).toBe(35);
+	}, 90_000);
+});
