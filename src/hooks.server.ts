@@ -1,10 +1,11 @@
-import type { Handle, ServerInit } from '@sveltejs/kit';
+import type { Handle, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { processApp, type App } from '$lib/server/app.ts';
 import { SESSION_COOKIE, SESSION_LIFETIME, validateSessionToken } from '$lib/server/auth/session.ts';
 import { readConfig } from '$lib/server/config.ts';
 import { seedDemoDocuments, seedDemoIfEmpty } from '$lib/server/seed.ts';
 import { clearSessionCookie, isSameOriginRequest, setSessionCookie, signInRequiredResponse } from '$lib/server/http.ts';
+import { MULTIPART_ALLOWANCE_BYTES, OUTGOING_ATTACHMENT_LIMITS } from '$lib/shared/outgoing-attachments.ts';
 
 let app: App;
 
@@ -23,6 +24,14 @@ export const init: ServerInit = async () => {
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Largest request body outside the inbound webhook (forms and JSON are a few kilobytes). */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** A new email or a reply posted with its files (multipart only: JSON and plain forms keep the small cap). */
+const ATTACHMENT_POST = /^\/(compose|c\/[^/]+\/reply)\/?$/;
+const MAX_ATTACHMENT_POST_BYTES = OUTGOING_ATTACHMENT_LIMITS.maxTotalBytes + MULTIPART_ALLOWANCE_BYTES;
+
+function bodyLimit(event: RequestEvent): number {
+	const multipart = (event.request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
+	return multipart && ATTACHMENT_POST.test(event.url.pathname) ? MAX_ATTACHMENT_POST_BYTES : MAX_BODY_BYTES;
+}
 
 /** Refuses cross-site state-changing requests (form posts and JSON alike) before anything runs. */
 const originCheck: Handle = async ({ event, resolve }) => {
@@ -33,7 +42,7 @@ const originCheck: Handle = async ({ event, resolve }) => {
 	if (UNSAFE_METHODS.has(event.request.method) && !isWebhook) {
 		const length = event.request.headers.get('content-length');
 		const chunked = length === null && event.request.headers.has('transfer-encoding');
-		if (chunked || Number(length ?? 0) > MAX_BODY_BYTES) {
+		if (chunked || Number(length ?? 0) > bodyLimit(event)) {
 			// the body is left unread: close the connection rather than reuse it
 			return new Response('Request body too large.', { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' } });
 		}

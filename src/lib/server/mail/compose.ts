@@ -15,6 +15,7 @@ import { rememberContacts } from './contacts.ts';
 import { fitThreadMessage } from './sanitize.ts';
 import { snippet } from './inbound.ts';
 import { MAX_REPLY_TEXT, formatAddress } from './replies.ts';
+import { attachmentRows, mailAttachments, prepareAttachments, recordAttachments, type OutgoingFile } from './outgoing-attachments.ts';
 
 export interface NewEmailRequest {
 	/** Chosen by the client when the email was written; the same id is sent once. */
@@ -27,6 +28,8 @@ export interface NewEmailRequest {
 	bcc?: string;
 	subject: string;
 	text: string;
+	/** Files to send with it (checked against the limits before anything is claimed or sent). */
+	attachments?: OutgoingFile[];
 }
 
 export type NewEmailResult =
@@ -78,6 +81,8 @@ export async function sendNewEmail(app: App, request: NewEmailRequest): Promise<
 	}
 	const checked = checkNewEmail(request, org.inbox);
 	if (!checked.ok) return { ok: false, status: 400, message: checked.message };
+	const files = prepareAttachments(request.attachments);
+	if (!files.ok) return { ok: false, status: 400, message: files.message };
 	if (!(await app.limiters.outgoingMailPerUser.take(request.userId))) return { ok: false, status: 429, message: TOO_MANY_MAILS };
 
 	// the conversation and the claim of the id in one batch: of two posts of one email, one claims it
@@ -107,7 +112,8 @@ export async function sendNewEmail(app: App, request: NewEmailRequest): Promise<
 		bcc: checked.bcc.length ? checked.bcc.map(formatAddress).join(', ') : undefined,
 		subject: checked.subject,
 		text: checked.text,
-		messageId
+		messageId,
+		attachments: mailAttachments(files.files)
 	});
 	if (mail.status === 'failed') {
 		// nothing went out and nobody saw the conversation yet: remove it, so trying again starts clean
@@ -118,11 +124,12 @@ export async function sendNewEmail(app: App, request: NewEmailRequest): Promise<
 	const recordId = createId(now);
 	// Bcc is not part of the message anyone else sees: the thread (which guests may read) never holds it
 	const record = fitThreadMessage(
-		{ id: recordId, direction: 'out', from: fromAddress, to: checked.to, cc: checked.cc, subject: checked.subject, text: checked.text, sentAt: now, messageId, attachments: [] },
+		{ id: recordId, direction: 'out', from: fromAddress, to: checked.to, cc: checked.cc, subject: checked.subject, text: checked.text, sentAt: now, messageId, attachments: recordAttachments(files.files) },
 		null
 	);
 	await db.batch([
 		db.insert(mailMessages).values({ id: recordId, orgId: request.orgId, conversationId, messageId, inReplyTo: null, references: null, direction: 'out', createdAt: now }),
+		...attachmentRows(db, files.files, conversationId, recordId, now),
 		db.update(outgoingReplies).set({ status: 'sent' }).where(eq(outgoingReplies.id, request.composeId)),
 		db.update(conversations).set({ snippet: `${authorName}: ${snippet(checked.text)}`.slice(0, 500) }).where(eq(conversations.id, conversationId))
 	]);

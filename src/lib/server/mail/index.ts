@@ -22,6 +22,8 @@ export interface MailMessage {
 	messageId?: string;
 	inReplyTo?: string;
 	references?: string[];
+	/** Files sent as MIME attachments (the local outbox records their names only). */
+	attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
 }
 
 /** The headers a message carries besides the body, as recorded in the outbox. */
@@ -33,6 +35,7 @@ function recordedHeaders(message: MailMessage): Record<string, string> | null {
 	if (message.messageId) headers['Message-ID'] = message.messageId;
 	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
 	if (message.references?.length) headers.References = message.references.join(' ');
+	if (message.attachments?.length) headers['X-Parley-Attachments'] = message.attachments.map((a) => a.filename).join(', ');
 	return Object.keys(headers).length > 0 ? headers : null;
 }
 
@@ -86,7 +89,8 @@ export async function sendMail(db: Db, message: MailMessage, config: Pick<Config
 			subject: message.subject,
 			text: message.text,
 			html: message.html,
-			headers: message.headers
+			headers: message.headers,
+			attachments: message.attachments
 		});
 		const [row] = await db.insert(mailOutbox).values({ ...base, status: 'sent' }).returning({ id: mailOutbox.id });
 		return { id: row.id, status: 'sent' };

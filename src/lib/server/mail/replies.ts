@@ -14,6 +14,7 @@ import { sendMail } from './index.ts';
 import { rememberContacts } from './contacts.ts';
 import { fitThreadMessage } from './sanitize.ts';
 import { snippet } from './inbound.ts';
+import { attachmentRows, mailAttachments, prepareAttachments, recordAttachments, type OutgoingFile } from './outgoing-attachments.ts';
 import { conversationDoc } from '../../shared/doc-names.ts';
 import { createId, getRecord, type ThreadMessage } from '../../shared/records.ts';
 import type { EmailAddress } from '../../shared/addresses.ts';
@@ -41,6 +42,8 @@ export interface ReplyRequest {
 	/** Recipients as the member edited them ("Dana <d@x.com>, …"); without them, who `mode` implies. */
 	to?: string;
 	cc?: string;
+	/** Files to send with it (checked against the limits before the id is claimed). */
+	attachments?: OutgoingFile[];
 }
 
 /** A send still "sending" after this long was cut off (SMTP gives up long before): see REPLY_INTERRUPTED. */
@@ -81,6 +84,8 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 	if (!text.trim()) return { ok: false, status: 400, message: 'Write a reply first.' };
 	if (text.length > MAX_REPLY_TEXT) return { ok: false, status: 400, message: `Replies are at most ${MAX_REPLY_TEXT} characters.` };
 	if (request.mode !== 'reply' && request.mode !== 'replyAll') return { ok: false, status: 400, message: 'Choose reply or reply all.' };
+	const files = prepareAttachments(request.attachments);
+	if (!files.ok) return { ok: false, status: 400, message: files.message };
 
 	const relay = database.relay;
 	const ydoc = new Y.Doc();
@@ -149,7 +154,8 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 		text: body,
 		messageId,
 		inReplyTo: parent.messageId,
-		references
+		references,
+		attachments: mailAttachments(files.files)
 	});
 	if (mail.status === 'failed') {
 		await db.update(outgoingReplies).set({ status: 'failed', error: mail.error ?? 'delivery failed' }).where(eq(outgoingReplies.id, request.replyId));
@@ -158,12 +164,13 @@ export async function sendReply(database: App, request: ReplyRequest): Promise<R
 
 	const recordId = createId(now);
 	const record = fitThreadMessage(
-		{ id: recordId, direction: 'out', from: fromAddress, to: recipients.to, cc: recipients.cc, subject: subject.slice(0, 1000), text: body, sentAt: now, messageId, attachments: [] },
+		{ id: recordId, direction: 'out', from: fromAddress, to: recipients.to, cc: recipients.cc, subject: subject.slice(0, 1000), text: body, sentAt: now, messageId, attachments: recordAttachments(files.files) },
 		null
 	);
 	// the mail is out: from here on the reply counts as sent even if showing it fails
 	await db.batch([
 		db.insert(mailMessages).values({ id: recordId, orgId: org.orgId, conversationId: request.conversationId, messageId, inReplyTo: parent.messageId, references: references.join(' '), direction: 'out', createdAt: now }),
+		...attachmentRows(db, files.files, request.conversationId, recordId, now),
 		db.update(outgoingReplies).set({ status: 'sent' }).where(eq(outgoingReplies.id, request.replyId)),
 		db.update(conversations).set({ lastActivityAt: now, lastSentAt: now }).where(eq(conversations.id, request.conversationId))
 	]);

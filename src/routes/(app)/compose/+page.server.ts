@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { organizations } from '$lib/server/db/schema.ts';
 import { listContacts } from '$lib/server/mail/contacts.ts';
 import { sendNewEmail } from '$lib/server/mail/compose.ts';
+import { readPostedFiles } from '$lib/server/mail/outgoing-attachments.ts';
 import { createId } from '$lib/shared/records.ts';
 
 // A new email from the current organization's inbox address. The compose id is made with the page,
@@ -25,7 +26,8 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const field = (name: string) => String(form.get(name) ?? '');
 		const fields = { to: field('to'), cc: field('cc'), bcc: field('bcc'), subject: field('subject'), text: field('text') };
-		const result = await sendNewEmail(locals.app, { composeId: field('composeId'), userId: locals.user.id, orgId: field('orgId'), ...fields });
+		const attachments = await readPostedFiles(form.getAll('attachments'));
+		const result = await sendNewEmail(locals.app, { composeId: field('composeId'), userId: locals.user.id, orgId: field('orgId'), ...fields, attachments });
 		if (!result.ok) return fail(result.status, { message: result.message, ...fields });
 		redirect(303, `/c/${result.conversationId}`);
 	}
