@@ -4,7 +4,9 @@
 // canaries written on any node never reach a guest socket on any node. And, shaped after
 // hocuspocus#1151 (three nodes, a stale replica): a node that missed committed updates serves a
 // client from its stale copy, that client writes, and no content is lost or deleted anywhere.
-// Presence crosses nodes too, stamped by the node that holds the socket.
+// Presence crosses nodes too, stamped by the node that holds the socket. Shaped after
+// hocuspocus#971: rooms unloading on the owner and on a replica while a client reconnects and
+// writes lose nothing acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -268,4 +270,44 @@ describe('three nodes serve one conversation (REDIS_URL set)', () => {
 		expect(gus.frames.some((f) => f.doc === s.docs.internal && f.type === MessageType.Awareness)).toBe(false);
 		expect(heard(gus, s.docs.chat).has(9102)).toBe(false);
 	}, 30_000);
+
+	it('rooms unloading on the owner and a replica while a client reconnects and writes lose nothing acked (hocuspocus#971)', async () => {
+		const s = await setUp(nodes[0], { members: ['Alice', 'Bob'] });
+		const acked: string[] = [];
+		const writer = createWriter(7600);
+		const say = async (client: RawClient, key: string) => {
+			const record = chatMessage(s.people.Bob.id, key, key);
+			writer.doc.getMap('messages').set(record.id, record);
+			expect((await send(client, s.docs.chat, writer.take())).type).toBe(MessageType.Ack);
+			acked.push(record.id);
+		};
+		const alice = await nodes[0].connect(s.people.Alice.cookie);
+		await open(alice, s.docs.chat); // node 0 owns it
+		for (let round = 0; round < 5; round++) {
+			const bob = await nodes[1].connect(s.people.Bob.cookie);
+			await open(bob, s.docs.chat);
+			await say(bob, `r${round}a`);
+			bob.close();
+			if (round === 2) alice.close(); // from here the owner's room may unload too
+			// both nodes unload what is idle while Bob's next socket opens and writes
+			const again = await nodes[1].connect(s.people.Bob.cookie);
+			await Promise.all([
+				nodes[1].endpoint.relay.unloadIdleNow(),
+				nodes[0].endpoint.relay.unloadIdleNow(),
+				(async () => {
+					await open(again, s.docs.chat);
+					await say(again, `r${round}b`);
+				})()
+			]);
+			again.close();
+		}
+		for (const node of nodes) {
+			const late = await node.connect(s.people.Alice.cookie);
+			const { state } = await open(late, s.docs.chat);
+			const ydoc = new Y.Doc();
+			Y.applyUpdate(ydoc, state!);
+			expect(keys(ydoc, 'messages')).toEqual([...acked].sort());
+			late.close();
+		}
+	}, 60_000);
 });
