@@ -1,5 +1,5 @@
-// Asks the server's full-text search (GET /search). Offline, the caller falls back to filtering
-// the local replica's list (subjects and snippets), which is all the device holds.
+// Asks the server's full-text search (GET /search). Offline, the caller searches the documents
+// this device holds instead (offline-search.ts).
 export interface SearchHit {
 	conversationId: string;
 	subject: string;
@@ -10,7 +10,8 @@ export interface SearchHit {
 	at: number;
 }
 
-export type SearchAnswer = { ok: true; hits: SearchHit[] } | { ok: false; message: string } | { ok: false; offline: true };
+/** `offline`: answered from what this device holds (offline-search.ts), not by the server. */
+export type SearchAnswer = { ok: true; hits: SearchHit[]; offline?: boolean } | { ok: false; message: string } | { ok: false; offline: true };
 
 export async function fetchSearch(query: string, signal: AbortSignal): Promise<SearchAnswer> {
 	let res: Response;

@@ -173,6 +173,23 @@ export class SyncProvider extends Emitter<SyncEvents> {
 		return this.#docs.get(name)?.loaded ?? false;
 	}
 
+	/**
+	 * The document as this device holds it, without opening or subscribing it (offline search reads
+	 * every conversation the replica has): an open, loaded document as it is now; otherwise a new
+	 * Y.Doc (the caller destroys it) from the local store's confirmed state and pending writes.
+	 * Null when nothing is stored.
+	 */
+	async readLocal(name: string): Promise<{ ydoc: Y.Doc; own: boolean } | null> {
+		const open = this.#docs.get(name);
+		if (open?.loaded) return { ydoc: open.ydoc, own: false };
+		const stored = await this.#store.loadDoc(name);
+		if (!stored.serverState && stored.pending.length === 0) return null;
+		const ydoc = new Y.Doc();
+		if (stored.serverState) Y.applyUpdate(ydoc, stored.serverState);
+		for (const w of stored.pending) Y.applyUpdate(ydoc, w.update);
+		return { ydoc, own: true };
+	}
+
 	/** The current Y.Doc of an open document. */
 	getDoc(name: string): Y.Doc | undefined {
 		return this.#docs.get(name)?.ydoc;
