@@ -1,14 +1,7 @@
 // Asks the server's full-text search (GET /search). Offline, the caller searches the documents
 // this device holds instead (offline-search.ts).
-export interface SearchHit {
-	conversationId: string;
-	subject: string;
-	kind: 'email' | 'channel';
-	lane: 'thread' | 'chat' | 'tasks';
-	/** Matches between MARK_START and MARK_END (search-query.ts snippetPieces). */
-	snippet: string;
-	at: number;
-}
+import type { SearchHit } from '../shared/search-query.ts';
+export type { SearchHit } from '../shared/search-query.ts';
 
 /** `offline`: answered from what this device holds (offline-search.ts), not by the server. */
 export type SearchAnswer = { ok: true; hits: SearchHit[]; offline?: boolean } | { ok: false; message: string } | { ok: false; offline: true };

@@ -12,20 +12,12 @@ import type { InArgs, InValue } from '@libsql/client';
 import type { App } from './app-types.ts';
 import { readConversationGrantsForUser } from './access-facts.ts';
 import { canMatchMembersOnlyFacts, canUseMembersOnlySearchFilters, computeOrgDocAccess, type OrgRole } from '../shared/policy.ts';
-import { isEmptyQuery, parseSearchQuery, toFtsMatch, type SearchQuery } from '../shared/search-query.ts';
+import { isEmptyQuery, parseSearchQuery, toFtsMatch, type SearchHit, type SearchQuery } from '../shared/search-query.ts';
+export type { SearchHit } from '../shared/search-query.ts';
 import { getRecords } from '../shared/records.ts';
 import { orgDoc } from '../shared/doc-names.ts';
 export { MARK_END, MARK_START } from '../shared/search-query.ts';
 
-export type SearchHit = {
-	conversationId: string;
-	subject: string;
-	kind: 'email' | 'channel';
-	lane: 'thread' | 'chat' | 'tasks';
-	/** Plain text with matches between MARK_START and MARK_END; render as text pieces, never as HTML. */
-	snippet: string;
-	at: number;
-};
 
 export type SearchResult = { ok: true; hits: SearchHit[] } | { ok: false; message: string };
 

@@ -3,7 +3,7 @@
 // is tested apart from IndexedDB. The replica holds only what its person may read (the relay sends
 // nothing else), so searching it can find nothing she could not open; and it never holds the
 // internal lane's names, so label:, assignee: and is: are not answered here.
-import { MARK_END, MARK_START, parseSearchQuery } from './search-query.ts';
+import { MARK_END, MARK_START, parseSearchQuery, type SearchHit } from './search-query.ts';
 
 /** One searchable record of a lane document: an email, a chat message or a task. */
 export interface LocalSearchItem {
@@ -21,15 +21,8 @@ export interface LocalSearchItem {
 	hasAttachment: boolean;
 }
 
-/** The same shape as the server's hits, so the list shows both alike. */
-export interface LocalSearchHit {
-	conversationId: string;
-	subject: string;
-	kind: 'email' | 'channel';
-	lane: 'thread' | 'chat' | 'tasks';
-	snippet: string;
-	at: number;
-}
+/** The server's hit shape, so the list shows both alike. */
+export type LocalSearchHit = SearchHit;
 
 export type LocalSearchAnswer = { ok: true; hits: LocalSearchHit[] } | { ok: false; message: string };
 

@@ -4,6 +4,17 @@
 
 export type SearchStatus = 'open' | 'closed' | 'snoozed';
 
+/** One search result, alike from the server's index and from what this device holds offline. */
+export type SearchHit = {
+	conversationId: string;
+	subject: string;
+	kind: 'email' | 'channel';
+	lane: 'thread' | 'chat' | 'tasks';
+	/** Plain text with matches between MARK_START and MARK_END; render as text pieces (snippetPieces), never as HTML. */
+	snippet: string;
+	at: number;
+};
+
 export type SearchQuery = {
 	/** Full-text terms: single words or exact phrases (from quotes). */
 	terms: string[];
