@@ -116,6 +116,8 @@ export async function signInWithPassword(page: Page, app: Pick<RunningApp, 'url'
 	try {
 		// the inbox's first load also installs the service worker: wait for the navigation, not every resource
 		await page.waitForURL((url) => url.pathname !== '/signin', { waitUntil: 'commit', timeout: 60_000 });
+		// and for the page's scripts: a click before hydration is a full page load, slow on a busy machine
+		await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 60_000 });
 	} catch (error) {
 		const shown = await page.locator('body').innerText().catch(() => '(no body)');
 		throw new Error(`${email} did not get past sign-in; ${page.url()} shows:\n${shown.slice(0, 500)}\nserver said:\n${app.output().slice(-2000)}`, { cause: error });

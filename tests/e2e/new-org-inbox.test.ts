@@ -32,8 +32,11 @@ async function createOrg(page: Page, name: string) {
 }
 
 async function openEmailIn(page: Page) {
+	// right after sign-in the page may still be loading: a click before hydration is a full page
+	// load, which on a busy machine takes longer than expect.poll's one-second default
+	await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
 	await page.getByRole('link', { name: 'Email in' }).click();
-	await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Email in');
+	await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 }).toBe('Email in');
 }
 
 describe('a new organization receives email', () => {
