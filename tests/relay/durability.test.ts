@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,34 +9,19 @@ import { SESSION_COOKIE, createSession, generateSessionToken } from '../../src/l
 import { MessageType, SyncType, writeSyncStep1, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
 import { RawClient } from '../helpers/relay.ts';
 import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { killAll, startRelayProcess } from '../helpers/relay-process.ts';
 
 // The relay as a child process, killed with SIGKILL during a write burst and restarted on the
 // same database file: every acknowledged update must be there.
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-durable-'));
 const databaseUrl = `file:${path.join(dir, 'parley.db')}`;
-const children: ChildProcess[] = [];
 afterAll(() => {
-	for (const child of children) child.kill('SIGKILL');
+	killAll();
 	fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function startChild(): Promise<{ child: ChildProcess; port: number }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/relay-child.ts'], {
-		env: { ...process.env, DATABASE_URL: databaseUrl },
-		stdio: ['ignore', 'pipe', 'inherit']
-	});
-	children.push(child);
-	return new Promise((resolve, reject) => {
-		let out = '';
-		child.stdout!.on('data', (chunk) => {
-			out += chunk;
-			const match = /READY (\d+)/.exec(out);
-			if (match) resolve({ child, port: Number(match[1]) });
-		});
-		child.once('exit', (code) => reject(new Error(`relay exited early (${code})`)));
-	});
-}
+const startChild = () => startRelayProcess({ databaseUrl });
 
 describe('durability', () => {
 	it('keeps every acknowledged update across a SIGKILL', async () => {

@@ -6,22 +6,22 @@
 // resumed: the other node has taken over; what the resumed node was sent meanwhile is refused by
 // the fence on its stale claim (nack server-error, seen in practice) or forwarded, and once resent
 // reaches the new owner; every acknowledged write is stored.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { MessageType, writeWrite, type Frame } from '../../src/lib/shared/protocol.ts';
-import { PROTOCOL_VERSION } from '../../src/lib/shared/protocol.ts';
 import { open, setUp, startRelay, RawClient, type TestRelay } from '../relay/fixture.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { chatMessage, createWriter } from '../helpers/ydoc.ts';
+import { killAll, startRelayProcess } from '../helpers/relay-process.ts';
+
+const startNode = () => startRelayProcess({ databaseUrl: survivor.databaseUrl, redisUrl: redis.url });
 
 let redis: TestRedis;
 let dir: string;
 let survivor: TestRelay;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
 	redis = await startRedis();
@@ -30,29 +30,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-	for (const child of children) child.kill('SIGKILL');
+	killAll();
 	await survivor?.close();
 	await redis?.stop();
 	if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }, 60_000);
-
-/** A node in its own process over the same file and Redis (killed with SIGKILL by the test). */
-function startNode(): Promise<{ child: ChildProcess; port: number }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/relay-child.ts'], {
-		env: { ...process.env, DATABASE_URL: survivor.databaseUrl, REDIS_URL: redis.url },
-		stdio: ['ignore', 'pipe', 'inherit']
-	});
-	children.push(child);
-	return new Promise((resolve, reject) => {
-		let out = '';
-		child.stdout!.on('data', (chunk) => {
-			out += chunk;
-			const match = /READY (\d+)/.exec(out);
-			if (match) resolve({ child, port: Number(match[1]) });
-		});
-		child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
-	});
-}
 
 let writeId = 0;
 
@@ -64,8 +46,7 @@ describe('the owner node is killed (SIGKILL)', () => {
 	it('the surviving node takes over: its clients keep writing and no acknowledged write is lost', async () => {
 		const s = await setUp(survivor, { members: ['Alice', 'Bob'] });
 		const doomed = await startNode();
-		const origin = `http://127.0.0.1:${doomed.port}`;
-		const alice = await RawClient.connect(`ws://127.0.0.1:${doomed.port}/sync?v=${PROTOCOL_VERSION}`, { Cookie: s.people.Alice.cookie, Origin: origin });
+		const alice = await RawClient.connect(doomed.wsUrl, { Cookie: s.people.Alice.cookie, Origin: doomed.origin });
 		// Alice opens first, on the doomed node: it owns the chat
 		expect((await open(alice, s.docs.chat)).role).toBe('member');
 		const bob = await survivor.connect(s.people.Bob.cookie);
@@ -138,8 +119,7 @@ describe('the owner node is killed (SIGKILL)', () => {
 	it('an owner paused past its lease and resumed: its writes reach the new owner (refused on the stale claim, resent), every acked write is stored', async () => {
 		const s = await setUp(survivor, { members: ['Alice', 'Bob'] });
 		const paused = await startNode();
-		const origin = `http://127.0.0.1:${paused.port}`;
-		const alice = await RawClient.connect(`ws://127.0.0.1:${paused.port}/sync?v=${PROTOCOL_VERSION}`, { Cookie: s.people.Alice.cookie, Origin: origin });
+		const alice = await RawClient.connect(paused.wsUrl, { Cookie: s.people.Alice.cookie, Origin: paused.origin });
 		expect((await open(alice, s.docs.chat)).role).toBe('member');
 		const bob = await survivor.connect(s.people.Bob.cookie);
 		await open(bob, s.docs.chat);
@@ -155,6 +135,7 @@ describe('the owner node is killed (SIGKILL)', () => {
 			client.send(writeWrite(s.docs.chat, id, update));
 			return { id, key: record.id, update, answer: () => answerOf(client, s.docs.chat, id, 30_000, from) };
 		};
+		const pausedWrites: Array<{ key: string; update: Uint8Array }> = [];
 		const first = say(alice, aliceWriter, s.people.Alice.id, 'a0');
 		expect((await first.answer()).type).toBe(MessageType.Ack);
 		acked.add(first.key);
@@ -163,6 +144,7 @@ describe('the owner node is killed (SIGKILL)', () => {
 		try {
 			// sent to the paused owner: it cannot answer yet
 			const during = [1, 2, 3].map((n) => say(alice, aliceWriter, s.people.Alice.id, `a${n}`));
+			pausedWrites.push(...during);
 			// Bob's write waits until the paused node's lease has run out, then the survivor takes over
 			const bobs = say(bob, bobWriter, s.people.Bob.id, 'b0');
 			expect((await bobs.answer()).type).toBe(MessageType.Ack);
@@ -196,6 +178,13 @@ describe('the owner node is killed (SIGKILL)', () => {
 		Y.applyUpdate(ydoc, state!);
 		expect([...acked].filter((key) => !ydoc.getMap('messages').has(key))).toEqual([]);
 		expect(acked.size).toBe(6);
+		// fencing: had the resumed node committed on its stale claim, the new owner (which loaded the
+		// document before that commit) would store the resent write again, in a second row
+		const rows = await survivor.database.client.execute({ sql: 'SELECT "update" FROM doc_updates WHERE doc = ?', args: [s.docs.chat] });
+		const stored = rows.rows.map((r) => Buffer.from(r.update as ArrayBuffer));
+		for (const sent of pausedWrites) {
+			expect(stored.filter((bytes) => bytes.equals(Buffer.from(sent.update))).length, `rows holding ${sent.key}`).toBe(1);
+		}
 		paused.child.kill('SIGKILL');
 	}, 90_000);
 });
