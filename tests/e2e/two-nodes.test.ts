@@ -2,10 +2,13 @@
 // /healthz: both answer 200 ok; while Redis does not answer (paused) both answer 503 degraded, and
 // ok again by themselves once it does. The embedded default (no REDIS_URL) answers ok with Redis off.
 // Rate limits: sign-in guesses spread over both nodes count against one budget; while Redis does
-// not answer each node still limits on its own.
+// not answer each node still limits on its own. Live work: Alice in Chromium on one node and Bob on
+// the other chat, see each other here and typing, and tick a task, as on one node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postForm, startApp, type RunningApp } from './harness.ts';
-import { DEMO_PASSWORD, DemoUsers } from '../../src/lib/server/seed.ts';
+import { createClient } from '@libsql/client';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, postForm, signInWithPassword, startApp, type RunningApp } from './harness.ts';
+import { DEMO_PASSWORD, DemoConversations, DemoUsers } from '../../src/lib/server/seed.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { until } from '../helpers/sync-ops.ts';
 
@@ -54,6 +57,62 @@ describe('/healthz', () => {
 	it('the embedded default: ok, Redis off, no session needed', async () => {
 		expect(await health(single)).toEqual({ code: 200, body: { status: 'ok', database: 'ok', redis: 'off' } });
 	});
+});
+
+// before the rate limits: they use up Alice's and Bob's sign-in budget
+describe('live work across two nodes, in Chromium', () => {
+	let browser: Browser;
+	beforeAll(async () => {
+		browser = await launchChromium();
+	}, 60_000);
+	afterAll(async () => {
+		await browser?.close();
+	});
+
+	async function openOrder(node: RunningApp, email: string): Promise<Page> {
+		const page = await (await browser.newContext()).newPage();
+		await signInWithPassword(page, node, email, DEMO_PASSWORD);
+		const db = createClient({ url: node.databaseUrl });
+		const id = String((await db.execute({ sql: 'SELECT id FROM conversations WHERE subject = ?', args: [DemoConversations.order.subject] })).rows[0].id);
+		db.close();
+		await page.goto(`${node.url}/c/${id}`);
+		await page.locator('html[data-hydrated]').waitFor({ timeout: 60_000 });
+		return page;
+	}
+
+	it('Alice on one node and Bob on the other chat live, see presence and typing, and share task changes', async () => {
+		const alice = await openOrder(nodeA, DemoUsers.alice.email);
+		const bob = await openOrder(nodeB, DemoUsers.bob.email);
+		// presence crosses nodes: each sees the other here
+		await expect.poll(() => alice.getByTestId('presence').textContent(), { timeout: 15_000 }).toContain(DemoUsers.bob.name);
+		await expect.poll(() => bob.getByTestId('presence').textContent(), { timeout: 15_000 }).toContain(DemoUsers.alice.name);
+
+		// typing on one node shows on the other
+		await bob.getByLabel('Message').fill('Checking the warehouse stock');
+		await expect.poll(() => alice.getByTestId('typing').textContent(), { timeout: 15_000 }).toContain(`${DemoUsers.bob.name} is typing`);
+		await bob.getByLabel('Message').press('Enter');
+		await expect.poll(() => alice.getByTestId('chat-message').filter({ hasText: 'Checking the warehouse stock' }).count(), { timeout: 15_000 }).toBe(1);
+
+		await alice.getByLabel('Message').fill('Thanks Bob, two left in stock');
+		await alice.getByLabel('Message').press('Enter');
+		await expect.poll(() => bob.getByTestId('chat-message').filter({ hasText: 'two left in stock' }).count(), { timeout: 15_000 }).toBe(1);
+		// acknowledged by the owner, wherever it is: nothing stays pending on either side
+		await expect.poll(() => alice.getByTestId('chat-pending').count(), { timeout: 15_000 }).toBe(0);
+		await expect.poll(() => bob.getByTestId('chat-pending').count(), { timeout: 15_000 }).toBe(0);
+
+		// a task ticked on node A is ticked for Bob on node B
+		const title = (await alice.getByTestId('task-title').first().textContent())!;
+		const taskOf = (page: Page) => page.getByTestId('task').filter({ has: page.getByTestId('task-title').getByText(title, { exact: true }) }).getByRole('checkbox');
+		const wasDone = await taskOf(alice).isChecked();
+		await taskOf(alice).click();
+		await expect.poll(() => taskOf(bob).isChecked(), { timeout: 15_000 }).toBe(!wasDone);
+
+		// and it all holds after Bob reloads from his node (stored, not only relayed)
+		await bob.reload();
+		await expect.poll(() => bob.getByTestId('chat-message').filter({ hasText: 'two left in stock' }).count(), { timeout: 15_000 }).toBe(1);
+		await alice.context().close();
+		await bob.context().close();
+	}, 120_000);
 });
 
 describe('rate limits across nodes', () => {
