@@ -51,12 +51,27 @@ export function presenceSnapshot(room: Room): AwarenessEntry[] {
  * Presence another node stamped and sent (several nodes): kept for newcomers here. A client id
  * held by a socket on this node is never overwritten from elsewhere.
  */
-export function acceptRemotePresence(room: Room, node: string, entries: AwarenessEntry[]): void {
+export function acceptRemotePresence(room: Room, node: string, entries: AwarenessEntry[], now: number): void {
 	for (const entry of entries) {
 		if (room.presence.has(entry.clientId)) continue;
 		if (entry.state === 'null') room.remotePresence.delete(entry.clientId);
-		else room.remotePresence.set(entry.clientId, { clock: entry.clock, state: entry.state, node });
+		else room.remotePresence.set(entry.clientId, { clock: entry.clock, state: entry.state, node, heardAt: now });
 	}
+}
+
+/**
+ * Drops presence from other nodes not heard of for `ttlMs` and returns the entries that tell this
+ * node's sockets it is gone. A client renews its presence every 15 s (y-protocols' awareness), so
+ * only the clients of a node that died (SIGKILL: it never sent their departure) go silent.
+ */
+export function expireRemotePresence(room: Room, now: number, ttlMs: number): AwarenessEntry[] {
+	const gone: AwarenessEntry[] = [];
+	for (const [clientId, p] of room.remotePresence) {
+		if (now - p.heardAt < ttlMs) continue;
+		room.remotePresence.delete(clientId);
+		gone.push({ clientId, clock: p.clock + 1, state: 'null' });
+	}
+	return gone;
 }
 
 /** The room's subscribers, other than `from`, whose grant lets them see presence. */

@@ -31,7 +31,7 @@ import type { DocStorage, MergeParts } from './doc-store.ts';
 import { FanOut } from './fan-out.ts';
 import { Merger } from './merger.ts';
 import { Persistence } from './persistence.ts';
-import { acceptPresence, acceptRemotePresence, presenceAudience, presenceSnapshot, removePresenceOf } from './presence.ts';
+import { acceptPresence, acceptRemotePresence, expireRemotePresence, presenceAudience, presenceSnapshot, removePresenceOf } from './presence.ts';
 import type { Room } from './room.ts';
 import { Rooms } from './rooms.ts';
 
@@ -72,6 +72,8 @@ export interface RelayLimits extends BudgetLimits {
 	 * A log 16 times the row threshold and twice the snapshot's size is compacted anyway.
 	 */
 	compactQuietMs: number;
+	/** Presence from another node not renewed for this long is dropped (its node died); clients renew every 15 s. */
+	remotePresenceTtlMs: number;
 }
 
 export const defaultLimits: RelayLimits = {
@@ -93,7 +95,8 @@ export const defaultLimits: RelayLimits = {
 	maxQueuedBytes: 16 * 1024 * 1024,
 	idleUnloadMs: 30_000,
 	compactAfterRows: 500,
-	compactQuietMs: 2000
+	compactQuietMs: 2000,
+	remotePresenceTtlMs: 35_000
 };
 
 const SETTLED = Promise.resolve();
@@ -186,10 +189,14 @@ export class Relay {
 			: new Persistence(this.store, this.limits, this.#log, onCommitted);
 		this.#rooms = new Rooms(this.store, this.#access, this.#merger, this.#persistence, this.#log, cluster);
 		cluster?.bind(this.#clusterHost(), this.store);
-		this.#sweep = setInterval(() => {
-			this.#budgets.prune();
-			void this.#rooms.unloadIdle(this.limits.idleUnloadMs);
-		}, Math.max(1000, this.limits.idleUnloadMs / 3));
+		this.#sweep = setInterval(
+			() => {
+				this.#budgets.prune();
+				if (cluster) this.#expireRemotePresence();
+				void this.#rooms.unloadIdle(this.limits.idleUnloadMs);
+			},
+			Math.max(1000, Math.min(this.limits.idleUnloadMs, this.limits.remotePresenceTtlMs) / 3)
+		);
 		this.#sweep.unref();
 	}
 
@@ -501,11 +508,24 @@ export class Relay {
 				const room = this.#rooms.get(doc);
 				const entries = room ? readAwarenessUpdate(data) : null;
 				if (!room || !entries) return;
-				acceptRemotePresence(room, node, entries);
-				const frame = writeAwareness(doc, data);
-				for (const conn of room.subscribers) if (conn.subs.get(doc)?.access.lane.presence) this.#sendDoc(conn, doc, frame);
+				acceptRemotePresence(room, node, entries, Date.now());
+				this.#sendPresence(room, writeAwareness(doc, data));
 			}
 		};
+	}
+
+	#sendPresence(room: Room, frame: Uint8Array): void {
+		for (const conn of room.subscribers) if (conn.subs.get(room.name)?.access.lane.presence) this.#sendDoc(conn, room.name, frame);
+	}
+
+	/** Tells this node's sockets that presence held by a node that went silent is gone. */
+	#expireRemotePresence(): void {
+		const now = Date.now();
+		for (const room of this.#rooms.values()) {
+			if (room.remotePresence.size === 0) continue;
+			const gone = expireRemotePresence(room, now, this.limits.remotePresenceTtlMs);
+			if (gone.length > 0) this.#sendPresence(room, writeAwareness(room.name, writeAwarenessUpdate(gone)));
+		}
 	}
 
 	/**

@@ -20,8 +20,11 @@ export class Room {
 	readonly subscribers = new Set<Connection>();
 	/** Presence by Yjs client id; a client id belongs to the connection that first used it here. */
 	readonly presence = new Map<number, PresenceState>();
-	/** Presence stamped by other nodes' sockets (several nodes), by client id, with the node that holds the socket. */
-	readonly remotePresence = new Map<number, { clock: number; state: string; node: string }>();
+	/**
+	 * Presence stamped by other nodes' sockets (several nodes), by client id, with the node that
+	 * holds the socket and when it was last heard of (a dead node never says its clients left).
+	 */
+	readonly remotePresence = new Map<number, { clock: number; state: string; node: string; heardAt: number }>();
 	/** Updates accepted this event-loop turn, to be sent to subscribers as one frame. */
 	outgoing: Array<{ update: Uint8Array; from: Connection | null }> = [];
 	/** A compaction of this room is running. */
